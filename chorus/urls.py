@@ -1,0 +1,39 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from oauth2_provider.views import TokenView
+
+from chorus import views
+
+# The admin login goes through allauth, so its rate limits (and MFA) apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "chorus — administration (émulation, ceci n'est pas Chorus Pro)"
+admin.site.site_title = "chorus admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("compte/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("structures/", include("structures.urls")),
+    path("annuaire/", include("structures.directory_urls")),
+    path("factures-recues/", include("invoices.received_urls")),
+    path("factures/", include("invoices.urls")),
+    path("flux/", include("invoices.flux_urls")),
+    path("api/oauth/token", TokenView.as_view(), name="oauth_token"),
+    path("cpro/", include("api.urls")),
+    path("integrateur/", include("api.sandbox_urls")),
+    path("raccordement/", include("api.portal_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("bac-a-sable/", include("sandbox.urls")),
+    path("sandbox/api/v1/", include("sandbox.api_urls")),
+    path("", include("support.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
