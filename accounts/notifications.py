@@ -1,0 +1,47 @@
+"""Notify users in the portal and by e-mail (to their contact address)."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Notification, User
+
+
+def notification_send(
+    *, user: User, key: str, title: str, body: str, url: str = ""
+) -> Notification:
+    """Create the in-app notification once per (user, key) and e-mail it if not yet e-mailed.
+
+    Safe to call again with the same key (task retries): no second notification, no second e-mail
+    once the first has gone.
+    """
+    with transaction.atomic():
+        notification, _ = Notification.objects.get_or_create(
+            user=user, key=key, defaults={"title": title, "body": body, "url": url}
+        )
+        notification = Notification.objects.select_for_update().get(pk=notification.pk)
+        if notification.emailed_at is None:
+            link = f"\n\n{settings.CHORUS_SITE_URL.rstrip('/')}{url}" if url else ""
+            send_mail(
+                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + title,
+                f"Bonjour,\n\n{body}{link}\n\n— chorus (environnement d'émulation, "
+                "ceci n'est pas Chorus Pro)",
+                None,
+                [user.notification_email],
+            )
+            notification.emailed_at = timezone.now()
+            notification.save(update_fields=["emailed_at"])
+    return notification
+
+
+def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications (or all of them) as read; return how many changed."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -1,0 +1,133 @@
+from django.contrib import admin
+
+from structures.models import (
+    CompanyRecord,
+    EngagementJuridique,
+    Membership,
+    Service,
+    Structure,
+    StructureLog,
+)
+
+
+@admin.register(CompanyRecord)
+class CompanyRecordAdmin(admin.ModelAdmin):
+    list_display = ("siret", "name", "postal_code", "city", "category", "is_active", "updated_on")
+    list_filter = ("is_active", "category")
+    search_fields = ("siret", "name", "city")
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 0
+    fields = ("code", "label", "is_active", "ej_required", "valid_from", "valid_until")
+
+
+class EngagementJuridiqueInline(admin.TabularInline):
+    model = EngagementJuridique
+    extra = 0
+    fields = ("number", "supplier_siret", "amount", "valid_from", "valid_until")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "structure"
+    extra = 0
+    can_delete = False
+    fields = ("user", "role", "status", "requested_at", "decided_at")
+    readonly_fields = ("user", "role", "status", "requested_at", "decided_at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Structure)
+class StructureAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "identifier",
+        "identifier_type",
+        "kind",
+        "company_category",
+        "public_category",
+        "city",
+        "is_active",
+    )
+    list_filter = ("kind", "is_active", "company_category", "public_category", "identifier_type")
+    search_fields = ("name", "identifier", "vat_number")
+    readonly_fields = ("created_at",)
+    inlines = [ServiceInline, EngagementJuridiqueInline, MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("kind", "identifier_type", "identifier", "name", "is_active")}),
+        ("Adresse", {"fields": ("address", "postal_code", "city", "country")}),
+        ("Catégorie", {"fields": ("vat_number", "company_category", "public_category")}),
+        (
+            "Paramètres de destinataire public",
+            {
+                "fields": (
+                    "service_code_required",
+                    "ej_required",
+                    "ej_or_service_required",
+                    "payment_status_not_reported",
+                    "ej_format_regex",
+                    "ej_format_label",
+                )
+            },
+        ),
+        ("Suivi", {"fields": ("created_at",)}),
+    )
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = (
+        "user",
+        "structure",
+        "role",
+        "status",
+        "access_level",
+        "requested_at",
+        "decided_at",
+    )
+    list_filter = ("status", "role", "access_level")
+    filter_horizontal = ("services",)
+    search_fields = ("user__email", "structure__name", "structure__identifier")
+    list_select_related = ("user", "structure")
+    autocomplete_fields = ("user", "structure")
+    # The status is a protected FSM field: it changes only through the services.
+    readonly_fields = ("status", "requested_at", "decided_at", "decided_by")
+
+
+@admin.register(StructureLog)
+class StructureLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "structure", "action", "actor", "target_user", "message")
+    list_filter = ("action",)
+    search_fields = ("structure__name", "structure__identifier", "message", "actor__email")
+    list_select_related = ("structure", "actor", "target_user")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "structure", "is_active", "ej_required")
+    list_filter = ("is_active", "ej_required")
+    search_fields = ("code", "label", "structure__name", "structure__identifier")
+    list_select_related = ("structure",)
+    autocomplete_fields = ("structure",)
+
+
+@admin.register(EngagementJuridique)
+class EngagementJuridiqueAdmin(admin.ModelAdmin):
+    list_display = ("number", "structure", "supplier_siret", "amount", "valid_from", "valid_until")
+    search_fields = ("number", "supplier_siret", "structure__name", "structure__identifier")
+    list_select_related = ("structure",)
+    autocomplete_fields = ("structure",)

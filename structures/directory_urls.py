@@ -1,0 +1,11 @@
+from django.urls import path
+
+from structures import directory_views as views
+
+app_name = "annuaire"
+
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("<int:pk>/", views.detail, name="detail"),
+]
