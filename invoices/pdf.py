@@ -1,0 +1,171 @@
+"""Invoice documents as bytes: pure rendering, no storage (style.md R5).
+
+Everything is rendered from what the invoice froze at deposit (snapshots, totals, lines), never from
+live `Structure` rows. No network: the URL fetcher only accepts `data:` URLs, fonts come from the
+system (DejaVu / Liberation). The Factur-X is a WeasyPrint PDF/A-3b with the CII XML embedded by
+factur-x (`factur-x.xml`, AFRelationship /Data, Factur-X XMP extension schema).
+"""
+
+import datetime
+import warnings
+from decimal import Decimal
+from typing import Any
+
+import facturx
+import weasyprint
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint.urls import URLFetcher
+
+from invoices.choices import VatExemptionReason
+from invoices.cii import build_cii
+from invoices.models import Invoice, InvoiceDocument
+
+EMULATION_NOTICE = "Émulation — sans valeur légale"
+NBSP = "\u202f"
+
+
+def format_amount(value: Any, currency: str = "EUR") -> str:
+    """French money format: 1 234,50 € (narrow no-break space between thousands)."""
+    text = f"{Decimal(str(value)):,.2f}".replace(",", NBSP).replace(".", ",")
+    return f"{text}\u00a0€" if currency == "EUR" else f"{text}\u00a0{currency}"
+
+
+def format_price(value: Decimal, currency: str = "EUR") -> str:
+    """A unit price keeps its 3rd and 4th decimals only when they are not zero."""
+    cents = Decimal(value).quantize(Decimal("0.01"))
+    if cents == value:
+        return format_amount(cents, currency)
+    text = f"{Decimal(value).normalize():f}".replace(".", ",")
+    return f"{text}\u00a0€" if currency == "EUR" else f"{text}\u00a0{currency}"
+
+
+def format_number(value: Any) -> str:
+    text = f"{Decimal(str(value)).normalize():f}"
+    return text.replace(".", ",")
+
+
+def format_rate(value: Any) -> str:
+    return f"{format_number(value)}\u00a0%"
+
+
+def _party(snapshot: dict[str, str], fallback_siret: str = "") -> dict[str, str]:
+    return {
+        "name": snapshot.get("name", ""),
+        "siret": snapshot.get("siret") or fallback_siret,
+        "address": snapshot.get("address", ""),
+        "city_line": " ".join(filter(None, [snapshot.get("postal_code"), snapshot.get("city")])),
+        "country": snapshot.get("country", ""),
+        "vat_number": snapshot.get("vat_number", ""),
+    }
+
+
+def _exemption_label(reason: str) -> str:
+    return VatExemptionReason(reason).label if reason in VatExemptionReason.values else ""
+
+
+def invoice_context(invoice: Invoice) -> dict[str, Any]:
+    """Template context of the invoice, built only from the invoice's frozen data and lines."""
+    currency = invoice.currency
+    lines = [
+        {
+            "position": line.position,
+            "designation": line.designation,
+            "quantity": format_number(line.quantity),
+            "unit": line.unit,
+            "unit_price": format_price(line.unit_price, currency),
+            "vat_rate": format_rate(line.vat_rate),
+            "exemption": _exemption_label(line.exemption_reason),
+            "net": format_amount(line.line_net, currency),
+        }
+        for line in invoice.lines.all()
+    ]
+    vat_groups = [
+        {
+            "rate": format_rate(group["rate"]),
+            "exemption": _exemption_label(group.get("exemption_reason", "")),
+            "taxable": format_amount(group["taxable_amount"], currency),
+            "tax": format_amount(group["tax_amount"], currency),
+        }
+        for group in invoice.vat_breakdown
+    ]
+    credited = invoice.credited_invoice if invoice.credited_invoice_id else None
+    return {
+        "invoice": invoice,
+        "title": invoice.get_type_display(),
+        "notice": EMULATION_NOTICE,
+        "supplier": _party(invoice.supplier_snapshot or {}),
+        "recipient": _party(invoice.recipient_snapshot or {}, invoice.recipient_siret),
+        "credited_number": credited.number if credited else "",
+        "lines": lines,
+        "vat_groups": vat_groups,
+        "total_net": format_amount(invoice.total_net, currency),
+        "total_vat": format_amount(invoice.total_vat, currency),
+        "total_gross": format_amount(invoice.total_gross, currency),
+    }
+
+
+def render_invoice_html(invoice: Invoice) -> str:
+    return render_to_string("invoices/pdf/invoice.html", invoice_context(invoice))
+
+
+def _write_pdf(html: str, **options: Any) -> bytes:
+    fetcher = URLFetcher(allowed_protocols=["data"])
+    with warnings.catch_warnings():
+        # WeasyPrint 70 opens its sRGB ICC profile (PDF/A OutputIntent) and never closes it; the
+        # file is released during `write_pdf`, so the warning is silenced here and nowhere else.
+        warnings.filterwarnings(
+            "ignore",
+            message=r"unclosed file <_io\.BufferedReader name='.*sRGB2014\.icc'>",
+            category=ResourceWarning,
+        )
+        return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(**options)
+
+
+def render_invoice_pdf(invoice: Invoice) -> bytes:
+    """Factur-X (PDF/A-3b, EN 16931 profile) of a deposited invoice."""
+    pdf = _write_pdf(render_invoice_html(invoice), pdf_variant="pdf/a-3b")
+    xml = build_cii(invoice)
+    metadata = {
+        "author": (invoice.supplier_snapshot or {}).get("name", ""),
+        "keywords": "Factur-X",
+        "title": f"{invoice.get_type_display()} {invoice.number}",
+        "subject": f"{invoice.get_type_display()} {invoice.number} — {EMULATION_NOTICE}",
+    }
+    return facturx.generate_from_binary(
+        pdf,
+        xml,
+        flavor="factur-x",
+        level="en16931",
+        check_xsd=True,
+        pdf_metadata=metadata,
+        lang="fr-FR",
+    )
+
+
+def certificate_context(invoice: Invoice, *, facturx_sha256: str | None = None) -> dict[str, Any]:
+    """The certificate quotes the deposited original (PDF deposit) or else the Factur-X."""
+    original = invoice.documents.filter(kind=InvoiceDocument.Kind.ORIGINAL).first()
+    if facturx_sha256 is None:
+        stored = invoice.documents.filter(kind=InvoiceDocument.Kind.FACTURX_PDF).first()
+        facturx_sha256 = stored.sha256 if stored else ""
+    deposited_at: datetime.datetime | None = invoice.deposited_at
+    return {
+        **invoice_context(invoice),
+        "deposited_at": timezone.localtime(deposited_at) if deposited_at else None,
+        "facturx_sha256": facturx_sha256,
+        "original_sha256": original.sha256 if original else "",
+        "original_name": original.filename if original else "",
+        "issued_at": timezone.localtime(),
+    }
+
+
+def render_deposit_certificate_html(invoice: Invoice, *, facturx_sha256: str | None = None) -> str:
+    context = certificate_context(invoice, facturx_sha256=facturx_sha256)
+    return render_to_string("invoices/pdf/deposit_certificate.html", context)
+
+
+def render_deposit_certificate(invoice: Invoice, *, facturx_sha256: str | None = None) -> bytes:
+    """«Attestation de dépôt» (PDF/A-3b). Without `facturx_sha256`, reads the stored Factur-X."""
+    html = render_deposit_certificate_html(invoice, facturx_sha256=facturx_sha256)
+    return _write_pdf(html, pdf_variant="pdf/a-3b")

@@ -1,0 +1,297 @@
+"""Drafts (BROUILLON) and credit notes: header fields, lines, totals."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from chorus.exceptions import ChorusError
+from invoices.choices import (
+    VAT_RATES,
+    Cadre,
+    DepositMode,
+    InvoiceStatus,
+    InvoiceType,
+    PaymentMode,
+    VatExemptionReason,
+)
+from invoices.models import Invoice, InvoiceLine, invoice_number_validator
+from invoices.services.common import (
+    invoice_event_create,
+    lock_invoice,
+    parse_decimal,
+    require_member,
+)
+from invoices.totals import compute_totals, line_net
+from structures.models import Structure
+
+HEADER_FIELDS = {
+    "deposit_mode",
+    "number",
+    "type",
+    "cadre",
+    "recipient_siret",
+    "service_code",
+    "ej_number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "payment_mode",
+    "comment",
+}
+
+CREDITABLE_STATUSES = [
+    s
+    for s in InvoiceStatus.values
+    if s not in (InvoiceStatus.BROUILLON, InvoiceStatus.ERREUR_TECHNIQUE)
+]
+
+
+@dataclass(frozen=True)
+class LineData:
+    """One line as typed by the supplier. Amounts may be strings: they are parsed as Decimal."""
+
+    designation: str
+    quantity: Decimal | str | int
+    unit_price: Decimal | str | int
+    vat_rate: Decimal | str | int
+    unit: str = "U"
+    exemption_reason: str = ""
+
+
+def _clean_line(position: int, raw: LineData | Mapping[str, Any]) -> InvoiceLine:
+    data = raw if isinstance(raw, Mapping) else raw.__dict__
+    prefix = f"Ligne {position}"
+    designation = str(data.get("designation", "")).strip()
+    if not designation:
+        raise ChorusError(f"{prefix} — désignation : obligatoire.", field="designation")
+    if len(designation) > 255:
+        raise ChorusError(
+            f"{prefix} — désignation : 255 caractères au maximum.", field="designation"
+        )
+    quantity = parse_decimal(
+        data.get("quantity", ""), field="quantity", label=f"{prefix} — quantité"
+    )
+    if quantity <= 0 or quantity.as_tuple().exponent < -4 or abs(quantity) >= 10**11:
+        raise ChorusError(
+            f"{prefix} — quantité : nombre strictement positif, 4 décimales au plus.",
+            field="quantity",
+        )
+    unit_price = parse_decimal(
+        data.get("unit_price", ""), field="unit_price", label=f"{prefix} — prix unitaire HT"
+    )
+    if unit_price < 0 or unit_price.as_tuple().exponent < -4 or unit_price >= 10**11:
+        raise ChorusError(
+            f"{prefix} — prix unitaire HT : nombre positif ou nul, 4 décimales au plus.",
+            field="unit_price",
+        )
+    vat_rate = parse_decimal(
+        data.get("vat_rate", ""), field="vat_rate", label=f"{prefix} — taux de TVA"
+    )
+    if vat_rate not in VAT_RATES:
+        raise ChorusError(
+            f"{prefix} — taux de TVA : {vat_rate} % n'est pas un taux français "
+            "(20, 10, 5,5, 2,1 ou 0).",
+            field="vat_rate",
+        )
+    exemption = str(data.get("exemption_reason") or "")
+    if vat_rate == 0 and exemption not in VatExemptionReason.values:
+        raise ChorusError(
+            f"{prefix} — motif d'exonération : obligatoire pour une ligne à 0 % de TVA.",
+            field="exemption_reason",
+        )
+    if vat_rate != 0 and exemption:
+        raise ChorusError(
+            f"{prefix} — motif d'exonération : seulement pour une ligne à 0 % de TVA.",
+            field="exemption_reason",
+        )
+    unit = str(data.get("unit") or "U").strip()[:20]
+    line = InvoiceLine(
+        position=position,
+        designation=designation,
+        quantity=quantity,
+        unit=unit,
+        unit_price=unit_price,
+        vat_rate=vat_rate.quantize(Decimal("0.01")),
+        exemption_reason=exemption,
+    )
+    line.line_net = line_net(quantity=quantity, unit_price=unit_price)
+    if abs(line.line_net) >= 10**13:
+        raise ChorusError(f"{prefix} — montant HT : trop élevé.", field="unit_price")
+    return line
+
+
+def _apply_header(invoice: Invoice, fields: Mapping[str, Any]) -> None:
+    unknown = set(fields) - HEADER_FIELDS
+    if unknown:
+        raise TypeError(f"champs inconnus : {sorted(unknown)}")
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(invoice, name, value if value is not None else "")
+    choices = {
+        "type": (InvoiceType, "type de facture"),
+        "cadre": (Cadre, "cadre de facturation"),
+        "payment_mode": (PaymentMode, "mode de paiement"),
+        "deposit_mode": (DepositMode, "mode de dépôt"),
+    }
+    for name, (enum, label) in choices.items():
+        value = getattr(invoice, name)
+        if value and value not in enum.values:
+            raise ChorusError(f"{label.capitalize()} : valeur « {value} » inconnue.", field=name)
+    for name in ("issue_date", "due_date"):
+        if getattr(invoice, name) == "":
+            setattr(invoice, name, None)
+    if invoice.number:
+        try:
+            invoice_number_validator(invoice.number)
+        except ValidationError as exc:
+            raise ChorusError(exc.messages[0], field="number") from None
+    if invoice.recipient_siret and not (
+        invoice.recipient_siret.isdigit() and len(invoice.recipient_siret) == 14
+    ):
+        raise ChorusError("SIRET du destinataire : 14 chiffres attendus.", field="recipient_siret")
+    limits = {"service_code": 100, "ej_number": 50}
+    for name, limit in limits.items():
+        if len(getattr(invoice, name)) > limit:
+            raise ChorusError(f"{name} : {limit} caractères au maximum.", field=name)
+    if invoice.currency != "EUR":
+        raise ChorusError("Devise : seul l'euro (EUR) est accepté.", field="currency")
+
+
+def _replace_lines(invoice: Invoice, lines: Iterable[LineData | Mapping[str, Any]]) -> None:
+    cleaned = [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
+    invoice.lines.all().delete()
+    for line in cleaned:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(cleaned)
+    store_totals(invoice, cleaned)
+
+
+def store_totals(invoice: Invoice, lines: Iterable[InvoiceLine]) -> None:
+    totals = compute_totals(lines)
+    invoice.total_net, invoice.total_vat, invoice.total_gross = (
+        totals.net,
+        totals.vat,
+        totals.gross,
+    )
+    invoice.vat_breakdown = [group.as_json() for group in totals.breakdown]
+
+
+def invoice_create_draft(
+    *,
+    supplier: Structure,
+    by: User,
+    lines: Iterable[LineData | Mapping[str, Any]] = (),
+    **fields: Any,
+) -> Invoice:
+    """Create a BROUILLON (header fields: HEADER_FIELDS); everything is checked again on deposit."""
+    require_member(user=by, structure=supplier, role_label="fournisseur")
+    if not supplier.is_active:
+        raise ChorusError("Fournisseur : la structure est inactive.", field="supplier")
+    with transaction.atomic():
+        invoice = Invoice(supplier=supplier, created_by=by)
+        _apply_header(invoice, fields)
+        invoice.save()
+        _replace_lines(invoice, lines)
+        invoice.save()
+        invoice_event_create(
+            invoice=invoice,
+            action="chorus.invoice.draft_created",
+            actor=by,
+            to_status=invoice.status,
+        )
+    return invoice
+
+
+def invoice_update_draft(
+    *,
+    invoice_id: int,
+    by: User,
+    lines: Iterable[LineData | Mapping[str, Any]] | None = None,
+    **fields: Any,
+) -> Invoice:
+    """Change header fields and, when `lines` is given, replace all lines. Drafts only."""
+    with transaction.atomic():
+        invoice = lock_invoice(invoice_id)
+        require_member(user=by, structure=invoice.supplier, role_label="fournisseur")
+        if not invoice.is_draft:
+            raise ChorusError(
+                f"La facture est au statut « {invoice.get_status_display()} » : "
+                "action « modifier » impossible (seul un brouillon se modifie).",
+                field="status",
+                code="20002",
+            )
+        _apply_header(invoice, fields)
+        if lines is not None:
+            _replace_lines(invoice, lines)
+        invoice.save()
+        invoice_event_create(
+            invoice=invoice,
+            action="chorus.invoice.draft_updated",
+            actor=by,
+            data={"fields": sorted(fields), "lines": lines is not None},
+        )
+    return invoice
+
+
+def invoice_delete_draft(*, invoice_id: int, by: User) -> None:
+    with transaction.atomic():
+        invoice = lock_invoice(invoice_id)
+        require_member(user=by, structure=invoice.supplier, role_label="fournisseur")
+        if invoice.is_draft:  # a PDF deposit's draft holds its original (PROTECT foreign key)
+            from invoices.services.attachments import draft_documents_purge
+
+            draft_documents_purge(invoice=invoice)
+        invoice.delete()  # refuses anything but a draft
+
+
+def invoice_create_credit_note(*, invoice_id: int, by: User, number: str = "") -> Invoice:
+    """A draft AVOIR copying the parties and lines of a deposited invoice (R6: never edit it)."""
+    with transaction.atomic():
+        original = lock_invoice(invoice_id)
+        require_member(user=by, structure=original.supplier, role_label="fournisseur")
+        if original.status not in CREDITABLE_STATUSES:
+            raise ChorusError(
+                f"La facture est au statut « {original.get_status_display()} » : "
+                "action « créer un avoir » impossible.",
+                field="status",
+                code="20002",
+            )
+        if original.type == InvoiceType.AVOIR:
+            raise ChorusError("Un avoir ne peut pas faire l'objet d'un avoir.", field="type")
+        credit_note = invoice_create_draft(
+            supplier=original.supplier,
+            by=by,
+            number=number,
+            type=InvoiceType.AVOIR,
+            cadre=original.cadre,
+            recipient_siret=original.recipient_siret,
+            service_code=original.service_code,
+            ej_number=original.ej_number,
+            comment=f"Avoir sur la facture {original.number}",
+            lines=[
+                LineData(
+                    designation=line.designation,
+                    quantity=line.quantity,
+                    unit=line.unit,
+                    unit_price=line.unit_price,
+                    vat_rate=line.vat_rate,
+                    exemption_reason=line.exemption_reason,
+                )
+                for line in original.lines.all()
+            ],
+        )
+        credit_note.credited_invoice = original
+        credit_note.save(update_fields=["credited_invoice"])
+        invoice_event_create(
+            invoice=original,
+            action="chorus.invoice.credit_note_created",
+            actor=by,
+            data={"credit_note": credit_note.pk},
+        )
+    return credit_note

@@ -1,0 +1,294 @@
+"""Deposit (BROUILLON → DEPOSEE), routing to the recipient, outbox bookkeeping."""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from accounts.models import User
+from accounts.selectors import user_can_deposit
+from chorus.exceptions import ChorusError
+from invoices.choices import (
+    InvoiceStatus,
+    OutboxKind,
+    RoutingError,
+)
+from invoices.models import Invoice, InvoiceLine, Outbox
+from invoices.services.common import (
+    apply_transition,
+    ensure_can,
+    lock_invoice,
+    party_snapshot,
+    require_member,
+)
+from invoices.services.drafts import store_totals
+from invoices.services.outbox import outbox_enqueue, outbox_mark_processed
+from structures.choices import IdentifierType
+from structures.models import Service, Structure
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_routing(invoice: Invoice) -> None:
+    outbox_enqueue(invoice=invoice, kind=OutboxKind.ROUTE_INVOICE)
+
+
+def _check_required_for_deposit(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    required = [
+        ("number", "Numéro de facture"),
+        ("issue_date", "Date de facture"),
+        ("recipient_siret", "SIRET du destinataire"),
+        ("type", "Type de facture"),
+        ("cadre", "Cadre de facturation"),
+    ]
+    for name, label in required:
+        if not getattr(invoice, name):
+            raise ChorusError(f"{label} : obligatoire pour déposer la facture.", field=name)
+    if invoice.issue_date > timezone.localdate():
+        raise ChorusError("Date de facture : ne peut pas être dans le futur.", field="issue_date")
+    if invoice.due_date and invoice.due_date < invoice.issue_date:
+        raise ChorusError(
+            "Date d'échéance : ne peut pas précéder la date de facture.", field="due_date"
+        )
+    if not lines:
+        raise ChorusError("Lignes : une facture comporte au moins une ligne.", field="lines")
+    if invoice.recipient_siret == invoice.supplier.siret:
+        raise ChorusError(
+            "SIRET du destinataire : une structure ne peut pas se facturer elle-même.",
+            field="recipient_siret",
+        )
+
+
+def _check_duplicate_number(invoice: Invoice) -> None:
+    duplicate = (
+        Invoice.objects.filter(
+            supplier_id=invoice.supplier_id,
+            number=invoice.number,
+            number_year=invoice.issue_date.year,
+        )
+        .exclude(status__in=[InvoiceStatus.BROUILLON, InvoiceStatus.REJETEE])
+        .exclude(pk=invoice.pk)
+    )
+    if duplicate.exists():
+        raise ChorusError(
+            f"Numéro de facture : « {invoice.number} » a déjà été déposé en "
+            f"{invoice.issue_date.year} par votre structure (seule une facture rejetée libère "
+            "son numéro).",
+            field="number",
+            code="doublon",
+        )
+
+
+def invoice_submit(*, invoice_id: int, by: User) -> Invoice:
+    """BROUILLON → DEPOSEE: checks, frozen totals, party snapshot, outbox row, routing task."""
+    with transaction.atomic():
+        invoice = lock_invoice(invoice_id)
+        ensure_can(invoice, "submit")
+        require_member(user=by, structure=invoice.supplier, role_label="fournisseur")
+        if not user_can_deposit(user=by):
+            raise ChorusError(
+                "Conditions d'utilisation : acceptez les CGU et le mandat de facturation en "
+                "vigueur avant de déposer une facture.",
+                field="terms",
+                code="cgu",
+            )
+        if not invoice.supplier.is_active:
+            raise ChorusError("Fournisseur : la structure est inactive.", field="supplier")
+        lines = list(invoice.lines.all())
+        _check_required_for_deposit(invoice, lines)
+        _check_duplicate_number(invoice)
+        store_totals(invoice, lines)
+        invoice.supplier_snapshot = party_snapshot(invoice.supplier)
+        recipient = find_recipient(invoice.recipient_siret)
+        if recipient is not None:
+            invoice.recipient_snapshot = party_snapshot(recipient)
+        try:
+            with transaction.atomic():
+                apply_transition(
+                    invoice,
+                    "submit",
+                    action="chorus.invoice.deposited",
+                    actor=by,
+                    at=timezone.now(),
+                    event_data={"total_gross": str(invoice.total_gross)},
+                )
+        except IntegrityError:
+            raise ChorusError(
+                f"Numéro de facture : « {invoice.number} » a déjà été déposé par votre structure.",
+                field="number",
+                code="doublon",
+            ) from None
+        enqueue_routing(invoice)
+        outbox_enqueue(invoice=invoice, kind=OutboxKind.RENDER_DOCUMENTS)
+    return invoice
+
+
+def find_recipient(siret: str) -> Structure | None:
+    if not siret:
+        return None
+    return Structure.objects.filter(identifier_type=IdentifierType.SIRET, identifier=siret).first()
+
+
+class Unroutable(Exception):
+    """The routing data is wrong: the invoice goes to A_RECYCLER with this code and detail."""
+
+    def __init__(self, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.error, self.detail = error, detail
+
+
+def _service_is_open(service: Service) -> bool:
+    today = timezone.localdate()
+    return service.is_active and not (
+        (service.valid_from and service.valid_from > today)
+        or (service.valid_until and service.valid_until < today)
+    )
+
+
+def routing_check(invoice: Invoice) -> tuple[Structure, Service | None]:
+    """Resolve recipient and service from the typed data, or raise `Unroutable` (§4.4, §6.3)."""
+    E = RoutingError
+    recipient = find_recipient(invoice.recipient_siret)
+    if recipient is None:
+        raise Unroutable(
+            E.DESTINATAIRE_INCONNU,
+            f"SIRET du destinataire : aucune structure « {invoice.recipient_siret} » "
+            "n'est connue de Chorus Pro.",
+        )
+    name = recipient.name
+    if not recipient.is_public:
+        raise Unroutable(
+            E.DESTINATAIRE_NON_PUBLIC,
+            f"SIRET du destinataire : « {name} » n'est pas une entité publique.",
+        )
+    if not recipient.is_active:
+        raise Unroutable(
+            E.DESTINATAIRE_INACTIF,
+            f"SIRET du destinataire : la structure « {name} » est inactive.",
+        )
+    service = None
+    if invoice.service_code:
+        service = Service.objects.filter(structure=recipient, code=invoice.service_code).first()
+        if service is None:
+            raise Unroutable(
+                E.SERVICE_INCONNU,
+                f"Code service : « {invoice.service_code} » n'existe pas chez « {name} ».",
+            )
+        if not _service_is_open(service):
+            raise Unroutable(
+                E.SERVICE_INACTIF,
+                f"Code service : le service « {service.code} » de « {name} » n'est pas actif.",
+            )
+    elif recipient.service_code_required:
+        raise Unroutable(
+            E.SERVICE_OBLIGATOIRE, f"Code service : obligatoire pour le destinataire « {name} »."
+        )
+    if recipient.ej_or_service_required and not (invoice.service_code or invoice.ej_number):
+        raise Unroutable(
+            E.EJ_OU_SERVICE_OBLIGATOIRE,
+            f"N° d'engagement ou code service : l'un des deux est obligatoire pour « {name} ».",
+        )
+    if not invoice.ej_number:
+        service_needs_ej = service is not None and service.ej_required
+        if recipient.ej_required or service_needs_ej:
+            raise Unroutable(
+                E.EJ_OBLIGATOIRE,
+                "N° d'engagement juridique : obligatoire pour ce "
+                + ("service." if service_needs_ej else "destinataire."),
+            )
+        return recipient, service
+    if not recipient.ej_matches_format(invoice.ej_number):
+        raise Unroutable(
+            E.EJ_FORMAT,
+            f"N° d'engagement juridique : « {invoice.ej_number} » ne respecte pas le format "
+            f"attendu ({recipient.ej_format_label or recipient.ej_format_regex}).",
+        )
+    if recipient.engagements.exists():  # the recipient publishes its EJs: the number must exist
+        ej = recipient.engagements.filter(number=invoice.ej_number).first()
+        if ej is None:
+            raise Unroutable(
+                E.EJ_INCONNU,
+                f"N° d'engagement juridique : « {invoice.ej_number} » est inconnu de « {name} ».",
+            )
+        if ej.supplier_siret and ej.supplier_siret != invoice.supplier.siret:
+            raise Unroutable(
+                E.EJ_CREANCIER_DIFFERENT,
+                "N° d'engagement juridique : créancier différent de celui de l'EJ "
+                f"« {ej.number} ».",
+            )
+    return recipient, service
+
+
+def invoice_route(*, invoice_id: int) -> Invoice:
+    """DEPOSEE → EN_COURS_ACHEMINEMENT → MISE_A_DISPOSITION or A_RECYCLER. Safe to run twice.
+
+    A second run (task redelivered, outbox sweep) finds the status already advanced and only marks
+    the outbox rows processed.
+    """
+    with transaction.atomic():
+        invoice = lock_invoice(invoice_id)
+        if invoice.status == InvoiceStatus.DEPOSEE:
+            apply_transition(invoice, "start_routing", action="chorus.invoice.routing_started")
+        if invoice.status == InvoiceStatus.EN_COURS_ACHEMINEMENT:
+            try:
+                recipient, service = routing_check(invoice)
+            except Unroutable as verdict:
+                apply_transition(
+                    invoice,
+                    "refuse_routing",
+                    action="chorus.invoice.routing_refused",
+                    event_reason=verdict.detail,
+                    event_data={"error": str(verdict.error)},
+                    error=verdict.error,
+                    detail=verdict.detail,
+                )
+            else:
+                invoice.recipient_snapshot = party_snapshot(recipient)
+                apply_transition(
+                    invoice,
+                    "make_available",
+                    action="chorus.invoice.made_available",
+                    event_data={"recipient": recipient.pk, "service": getattr(service, "pk", None)},
+                    recipient=recipient,
+                    service=service,
+                    at=timezone.now(),
+                )
+        outbox_mark_processed(invoice_id=invoice.pk, kind=OutboxKind.ROUTE_INVOICE)
+    return invoice
+
+
+def invoice_fail(*, invoice_id: int, error: str) -> Invoice:
+    """Poison message: routing keeps failing for a technical reason. Stops the retries."""
+    with transaction.atomic():
+        invoice = lock_invoice(invoice_id)
+        if can_proceed(invoice.fail):
+            apply_transition(
+                invoice,
+                "fail",
+                action="chorus.invoice.technical_error",
+                event_reason=error,
+                error=error[:2000],
+            )
+        outbox_mark_processed(invoice_id=invoice.pk, kind=OutboxKind.ROUTE_INVOICE, error=error)
+    return invoice
+
+
+def outbox_register_attempt(*, invoice_id: int) -> int:
+    """Count one more execution on the pending rows (own transaction); return the highest count."""
+    with transaction.atomic():
+        rows = list(
+            Outbox.objects.select_for_update().filter(
+                invoice_id=invoice_id, kind=OutboxKind.ROUTE_INVOICE, processed_at__isnull=True
+            )
+        )
+        for row in rows:
+            row.attempts += 1
+            row.save(update_fields=["attempts"])
+    return max((row.attempts for row in rows), default=0)
+
+
+def outbox_record_error(*, invoice_id: int, error: str) -> None:
+    Outbox.objects.filter(
+        invoice_id=invoice_id, kind=OutboxKind.ROUTE_INVOICE, processed_at__isnull=True
+    ).update(last_error=error[:2000])
