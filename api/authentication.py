@@ -1,0 +1,48 @@
+"""PISTE-style authentication: an OAuth2 bearer token AND a `cpro-account` technical account.
+
+Missing or invalid token or account: 401 with an empty body; an expired technical-account password
+or an inactive account: 403 with an empty body — as the real gateway answers.
+"""
+
+import base64
+import binascii
+
+from django.http import HttpRequest
+from oauth2_provider.oauth2_backends import get_oauthlib_core
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+
+from api.models import TechnicalAccount
+
+
+def _decode_cpro_account(header: str) -> tuple[str, str] | None:
+    try:
+        decoded = base64.b64decode(header.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    login, sep, password = decoded.partition(":")
+    return (login, password) if sep and login else None
+
+
+class PisteAuthentication(BaseAuthentication):
+    def authenticate(self, request: HttpRequest):
+        valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+        if not valid:
+            raise exceptions.NotAuthenticated()
+        credentials = _decode_cpro_account(request.headers.get("cpro-account", ""))
+        if credentials is None:
+            raise exceptions.NotAuthenticated()
+        login, password = credentials
+        account = (
+            TechnicalAccount.objects.select_related("user", "structure").filter(login=login).first()
+        )
+        if account is None or not account.check_password(password):
+            raise exceptions.AuthenticationFailed()
+        if not account.is_active or account.password_expired():
+            raise exceptions.PermissionDenied()
+        request.piste_application = oauth_request.access_token.application
+        request.technical_account = account
+        return account.user, account
+
+    def authenticate_header(self, request: HttpRequest) -> str:
+        return 'Bearer realm="chorus"'

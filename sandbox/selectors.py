@@ -1,0 +1,97 @@
+"""Read-only queries of the sandbox app."""
+
+from django.db.models import Q, QuerySet
+
+from sandbox.models import RobotScenario, Sandbox
+
+DEFAULT_SLUG = "defaut"
+SANDBOX_ADMIN_GROUP = "sandbox-admin"
+
+
+def sandbox_default() -> Sandbox:
+    """The default sandbox, or an unsaved one at real time when none was created yet."""
+    sandbox = Sandbox.objects.filter(is_default=True).first()
+    return sandbox or Sandbox(name="Bac à sable par défaut", slug=DEFAULT_SLUG, is_default=True)
+
+
+def sandbox_for_structure(*, structure_id: int | None) -> Sandbox:
+    if structure_id is not None:
+        sandbox = Sandbox.objects.filter(is_default=False, structures__id=structure_id).first()
+        if sandbox is not None:
+            return sandbox
+    return sandbox_default()
+
+
+def scenarios_active() -> QuerySet[RobotScenario]:
+    return (
+        RobotScenario.objects.filter(is_active=True, structure__is_active=True)
+        .select_related("structure", "robot_user")
+        .prefetch_related("rules")
+    )
+
+
+def scenario_for(*, structure_id: int) -> RobotScenario | None:
+    return RobotScenario.objects.filter(structure_id=structure_id).prefetch_related("rules").first()
+
+
+def structure_sandbox_peers(*, structure_id: int) -> set[int]:
+    """Structures of the same isolated sandbox as `structure_id` (empty for the default one)."""
+    from structures.models import Structure
+
+    sandbox = Sandbox.objects.filter(is_default=False, structures__id=structure_id).first()
+    if sandbox is None:
+        return set()
+    return set(Structure.objects.filter(sandboxes=sandbox).values_list("pk", flat=True))
+
+
+def user_can_control_clock(*, user) -> bool:
+    """Portal clock and reset page: superusers and members of the `sandbox-admin` group."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or user.groups.filter(name=SANDBOX_ADMIN_GROUP).exists()
+
+
+def user_can_set_scenario(*, user, structure) -> bool:
+    """A superuser, the structure's principal manager, or anyone for an open demo recipient."""
+    from structures.choices import MembershipRole, MembershipStatus
+    from structures.models import Membership
+
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if RobotScenario.objects.filter(structure=structure, open_to_all=True).exists():
+        return True
+    return Membership.objects.filter(
+        user=user,
+        structure=structure,
+        role=MembershipRole.GESTIONNAIRE_PRINCIPAL,
+        status=MembershipStatus.VALIDEE,
+    ).exists()
+
+
+def account_can_set_scenario(*, account, structure) -> bool:
+    """API: the account's own structure, a structure of its isolated sandbox, or an open one."""
+    if account.structure_id == structure.pk:
+        return True
+    if structure.pk in structure_sandbox_peers(structure_id=account.structure_id):
+        return True
+    return RobotScenario.objects.filter(structure=structure, open_to_all=True).exists()
+
+
+def robot_recipients_for(*, user) -> QuerySet:
+    """Public structures whose scenario the user may set (open demo ones first)."""
+    from structures.choices import MembershipRole, MembershipStatus, StructureKind
+    from structures.models import Structure
+
+    structures = Structure.objects.filter(kind=StructureKind.PUBLIQUE, is_active=True)
+    if not user.is_superuser:
+        structures = structures.filter(
+            Q(robot_scenario__open_to_all=True)
+            | Q(
+                memberships__user=user,
+                memberships__role=MembershipRole.GESTIONNAIRE_PRINCIPAL,
+                memberships__status=MembershipStatus.VALIDEE,
+            )
+        )
+    return structures.select_related("robot_scenario").distinct().order_by("name")

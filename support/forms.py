@@ -1,0 +1,116 @@
+"""Forms of the support app. Business rules live in services; forms only shape the input."""
+
+import secrets
+
+from django import forms
+from django.core import signing
+
+from support.choices import SUBCATEGORY_CHOICES, Category
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+class _CategoryMixin(forms.Form):
+    category = forms.ChoiceField(label="Catégorie", choices=Category.choices)
+    subcategory = forms.ChoiceField(label="Sous-catégorie", choices=SUBCATEGORY_CHOICES)
+    subject = forms.CharField(label="Objet", max_length=150)
+    body = forms.CharField(
+        label="Message", widget=forms.Textarea(attrs={"rows": 6}), max_length=5000
+    )
+
+
+class SollicitationForm(_CategoryMixin):
+    invoice = forms.TypedChoiceField(
+        label="Facture concernée (facultatif)", required=False, coerce=int, empty_value=None
+    )
+    structure = forms.TypedChoiceField(
+        label="Structure concernée (facultatif)", required=False, coerce=int, empty_value=None
+    )
+    attachments = MultipleFileField(
+        label="Pièces jointes (facultatif)",
+        required=False,
+        help_text="10 Mo au plus par fichier, nom de 50 caractères au plus (PDF, XML, JPG, PNG…).",
+    )
+
+    def __init__(self, *args, invoices=(), structures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invoice"].choices = [("", "— aucune —")] + [
+            (i.pk, f"{i.number} — {i.supplier.name} → {i.recipient.name if i.recipient else '?'}")
+            for i in invoices
+        ]
+        self.fields["structure"].choices = [("", "— aucune —")] + [
+            (s.pk, f"{s.name} ({s.identifier})") for s in structures
+        ]
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Votre message", widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
+    )
+    attachments = MultipleFileField(
+        label="Pièces jointes (facultatif)",
+        required=False,
+        help_text="10 Mo au plus par fichier, nom de 50 caractères au plus.",
+    )
+
+
+CAPTCHA_SALT = "support.contact.captcha"
+
+
+def new_captcha() -> tuple[str, str]:
+    """(question, signed token carrying the expected answer)."""
+    a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+    return f"Combien font {a} + {b} ?", signing.dumps(a + b, salt=CAPTCHA_SALT)
+
+
+class ContactForm(_CategoryMixin):
+    name = forms.CharField(label="Nom et prénom", max_length=150)
+    email = forms.EmailField(label="Adresse e-mail")
+    captcha_answer = forms.IntegerField(label="Question de vérification")
+    captcha_token = forms.CharField(widget=forms.HiddenInput)
+    # Honeypot: hidden from people by CSS and aria-hidden; robots fill it in.
+    website = forms.CharField(label="Ne pas remplir", required=False)
+
+    field_order = ["name", "email", "category", "subcategory", "subject", "body", "captcha_answer"]
+
+    def __init__(self, *args, captcha_question: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.captcha_question = captcha_question
+        if captcha_question:
+            self.fields["captcha_answer"].label = f"Question de vérification : {captcha_question}"
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError("Ce champ doit rester vide.")
+        return ""
+
+    def clean(self):
+        cleaned = super().clean()
+        token, answer = cleaned.get("captcha_token"), cleaned.get("captcha_answer")
+        if token is not None and answer is not None:
+            try:
+                expected = signing.loads(token, salt=CAPTCHA_SALT, max_age=3600)
+            except signing.BadSignature:
+                expected = None
+            if expected != answer:
+                self.add_error(
+                    "captcha_answer",
+                    "Question de vérification : la réponse est incorrecte, recommencez.",
+                )
+        return cleaned
+
+
+class AssistantForm(forms.Form):
+    question = forms.CharField(label="Votre question", max_length=500)
