@@ -1,0 +1,95 @@
+"""Our invoice → CII / UBL / Factur-X → parse → same data; what we write passes our validator."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from invoices.choices import InvoiceStatus, InvoiceType
+from invoices.formats.cii_writer import build_cii
+from invoices.formats.mapping import draft_arguments
+from invoices.formats.ubl_writer import build_ubl
+from invoices.formats.validate import validate_document
+from invoices.models import Invoice
+from invoices.services.common import party_snapshot
+from tests.factories import StructureFactory
+from tests.invoices.factories import InvoiceFactory, add_lines
+
+pytestmark = pytest.mark.django_db
+
+
+def _invoice(*, type=InvoiceType.FACTURE, credited=None) -> Invoice:
+    supplier = StructureFactory(vat_number="FR40303265045")
+    recipient = StructureFactory(public=True)
+    invoice = InvoiceFactory(
+        supplier=supplier,
+        status=InvoiceStatus.DEPOSEE,
+        type=type,
+        number="AV-1" if type == InvoiceType.AVOIR else "F-2025-001",
+        issue_date=datetime.date(2025, 3, 14),
+        due_date=datetime.date(2025, 4, 13),
+        recipient_siret=recipient.siret,
+        service_code="SERV01",
+        ej_number="1000012345",
+        payment_mode="CHEQUE",
+        supplier_snapshot=party_snapshot(supplier),
+        recipient_snapshot=party_snapshot(recipient),
+        credited_invoice=credited,
+    )
+    add_lines(invoice, ((2, "100.00", "20.00"), ("1.5", "33.3333", "5.50"), (1, "50", "0.00")))
+    return invoice
+
+
+WRITERS = {"CII": build_cii, "UBL": build_ubl}
+
+
+@pytest.mark.parametrize("syntax", ["CII", "UBL"])
+@pytest.mark.parametrize("kind", [InvoiceType.FACTURE, InvoiceType.AVOIR])
+def test_written_invoice_passes_validator_and_reads_back(syntax, kind):
+    credited = _invoice() if kind == InvoiceType.AVOIR else None
+    invoice = _invoice(type=kind, credited=credited)
+    xml = WRITERS[syntax](invoice)
+    report, data = validate_document(xml, f"out.{syntax}.xml", check_routing=False)
+    assert report.valid, [f.as_json() for f in report.errors]
+    assert not [f for f in report.findings if f.source in ("XSD", "EN16931")]
+    expected_flavour = {"CII": "CII", "UBL": "UBL_INVOICE"}[syntax]
+    if syntax == "UBL" and kind == InvoiceType.AVOIR:
+        expected_flavour = "UBL_CREDITNOTE"
+    assert report.flavour == expected_flavour
+    args = draft_arguments(data)
+    assert args["number"] == invoice.number
+    assert args["type"] == kind
+    assert args["cadre"] == invoice.cadre
+    assert args["recipient_siret"] == invoice.recipient_siret
+    assert (args["service_code"], args["ej_number"]) == ("SERV01", "1000012345")
+    assert args["issue_date"] == invoice.issue_date
+    assert args["due_date"] == invoice.due_date
+    assert args["payment_mode"] == "CHEQUE"
+    assert data.seller.siret == invoice.supplier.siret
+    assert data.totals.due_payable == invoice.total_gross
+    assert data.totals.tax_total == invoice.total_vat
+    assert [(str(g.rate), g.taxable_amount) for g in data.vat_breakdown] == [
+        (str(Decimal(g["rate"])), Decimal(g["taxable_amount"])) for g in invoice.vat_breakdown
+    ]
+    lines = list(invoice.lines.all())
+    assert [
+        (line.designation, Decimal(line.quantity), Decimal(line.unit_price), line.vat_rate)
+        for line in args["lines"]
+    ] == [(line.designation, line.quantity, line.unit_price, line.vat_rate) for line in lines]
+    assert [line.exemption_reason for line in args["lines"]] == [
+        line.exemption_reason for line in lines
+    ]
+    if kind == InvoiceType.AVOIR:
+        assert data.preceding_invoice == credited.number
+
+
+def test_factur_x_pdf_reads_back():
+    from invoices.pdf import render_invoice_pdf
+
+    invoice = _invoice()
+    pdf = render_invoice_pdf(invoice)
+    report, data = validate_document(pdf, "facture.pdf", check_routing=False)
+    assert report.flavour == "FACTURX"
+    assert report.valid, [f.as_json() for f in report.errors]
+    assert data.number == invoice.number
+    assert data.totals.due_payable == invoice.total_gross

@@ -1,0 +1,117 @@
+"""The sandbox clock: advance, freeze, reset, per sandbox; deadlines and password expiry."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from api.services import technical_account_create
+from chorus import clock
+from chorus.exceptions import ChorusError
+from sandbox import services
+from sandbox.models import Sandbox
+from tests.factories import MembershipFactory, StructureFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _close(a: datetime.datetime, b: datetime.datetime, seconds: int = 5) -> bool:
+    return abs((a - b).total_seconds()) < seconds
+
+
+def test_clock_is_real_time_without_any_sandbox_row():
+    assert not Sandbox.objects.exists()
+    assert _close(clock.now(), timezone.now())
+    assert clock.today() == timezone.localdate()
+
+
+def test_advancing_moves_now_and_today_forward():
+    services.clock_advance(days=40, hours=3)
+    expected = timezone.now() + datetime.timedelta(days=40, hours=3)
+    assert _close(clock.now(), expected)
+    assert clock.today() == timezone.localdate(expected)
+
+
+def test_freeze_stops_the_clock_and_advancing_a_frozen_clock_moves_the_instant():
+    sandbox = services.clock_freeze(frozen=True)
+    frozen_at = sandbox.frozen_at
+    assert clock.now() == frozen_at
+    services.clock_advance(days=1)
+    assert clock.now() == frozen_at + datetime.timedelta(days=1)
+
+
+def test_unfreezing_resumes_from_the_frozen_instant():
+    services.clock_advance(days=10)
+    services.clock_freeze(frozen=True)
+    services.clock_freeze(frozen=False)
+    assert _close(clock.now(), timezone.now() + datetime.timedelta(days=10))
+
+
+def test_reset_returns_to_real_time():
+    services.clock_advance(days=10)
+    services.clock_freeze(frozen=True)
+    services.clock_reset()
+    assert _close(clock.now(), timezone.now())
+
+
+@pytest.mark.parametrize(("days", "hours"), [(0, 0), (-1, 0), ("abc", 0), (5000, 0)])
+def test_advance_refuses_bad_amounts_with_a_french_message(days, hours):
+    with pytest.raises(ChorusError) as exc:
+        services.clock_advance(days=days, hours=hours)
+    assert exc.value.field == "days"
+    assert "jours" in exc.value.message.lower() or "horloge" in exc.value.message.lower()
+
+
+def test_clock_controls_refused_outside_sandbox_mode(settings):
+    settings.CHORUS_SANDBOX = False
+    with pytest.raises(ChorusError):
+        services.clock_advance(days=1)
+    assert _close(clock.now(), timezone.now())
+
+
+def test_isolated_sandbox_has_its_own_clock():
+    created = services.sandbox_create(name="CI")
+    supplier_id = created["fournisseur"]["idStructure"]
+    isolated = Sandbox.objects.get(slug=created["bacASable"]["identifiant"])
+    services.clock_advance(sandbox=isolated, days=100)
+    assert _close(
+        clock.now(structure_id=supplier_id), timezone.now() + datetime.timedelta(days=100)
+    )
+    assert _close(clock.now(), timezone.now())  # default sandbox untouched
+    other = StructureFactory()
+    assert _close(clock.now(structure_id=other.pk), timezone.now())
+
+
+def test_technical_account_password_expiry_follows_the_clock(settings):
+    settings.CHORUS_TECHNICAL_PASSWORD_DAYS = 180
+    account = technical_account_create(
+        structure=StructureFactory(), login="tech", password="secret"
+    )
+    assert not account.password_expired()
+    services.clock_advance(days=181)
+    assert account.password_expired()
+    services.clock_reset()
+    assert not account.password_expired()
+
+
+def test_received_invoice_is_late_after_advancing_forty_days(client, received, recipient):
+    user = UserFactory()
+    MembershipFactory(user=user, structure=recipient)
+    invoice = received()
+    client.force_login(user)
+    url = f"/factures-recues/{invoice.pk}/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["deadline"].is_late is False
+
+    def numbers():
+        return {
+            i.number
+            for i in client.get("/factures-recues/", {"deadline": "late"}).context["invoices"]
+        }
+
+    assert invoice.number not in numbers()
+    services.clock_advance(days=40)
+    page = client.get(url)
+    assert page.context["deadline"].is_late is True
+    assert invoice.number in numbers()

@@ -1,0 +1,242 @@
+"""Sollicitations: routing, permissions, FSM statuses, e-mails, contact form, assistant intents."""
+
+import pytest
+from django.core import mail, signing
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django_fsm import TransitionNotAllowed
+
+from chorus.exceptions import ChorusError
+from invoices.choices import InvoiceStatus, RejectionReason
+from support import services
+from support.assistant import assistant_answer
+from support.choices import Addressee, SollicitationStatus
+from support.forms import CAPTCHA_SALT
+from support.models import Sollicitation
+from tests.factories import MembershipFactory, StructureFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rejected(invoice_in):
+    return invoice_in(
+        InvoiceStatus.REJETEE,
+        number="F-2024-001",
+        rejection_reason=RejectionReason.MONTANT_ERRONE,
+        rejection_comment="Le total ne correspond pas au devis.",
+    )
+
+
+def _create(user, invoice=None, **kw):
+    return services.sollicitation_create(
+        requester=user,
+        category="SUIVI",
+        subcategory="SUIVI_REJET",
+        subject="Rejet",
+        body="Pourquoi ?",
+        invoice_id=invoice.pk if invoice else None,
+        **kw,
+    )
+
+
+def test_sollicitation_about_invoice_goes_to_recipient_and_reply_emails_requester(
+    django_capture_on_commit_callbacks, supplier_user, recipient_user, rejected
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        s = _create(supplier_user, rejected)
+    assert s.addressee == Addressee.DESTINATAIRE
+    assert s.recipient_structure == rejected.recipient
+    assert any(recipient_user.email in m.to for m in mail.outbox)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sollicitation_reply(sollicitation=s, by=recipient_user, body="Montant faux.")
+    s = Sollicitation.objects.get(pk=s.pk)
+    assert s.status == SollicitationStatus.REPONDUE
+    assert [m.to for m in mail.outbox] == [[supplier_user.notification_email]]
+    assert "Montant faux." in mail.outbox[0].body
+
+
+def test_follow_up_after_answer_goes_back_en_cours_and_closed_refuses_messages(
+    supplier_user, recipient_user, rejected
+):
+    s = _create(supplier_user, rejected)
+    services.sollicitation_reply(sollicitation=s, by=recipient_user, body="Réponse")
+    services.sollicitation_add_message(sollicitation=s, by=supplier_user, body="Merci, mais…")
+    s = Sollicitation.objects.get(pk=s.pk)
+    assert s.status == SollicitationStatus.EN_COURS
+    services.sollicitation_close(sollicitation=s, by=supplier_user)
+    with pytest.raises(ChorusError):
+        services.sollicitation_add_message(sollicitation=s, by=supplier_user, body="Encore")
+
+
+def test_status_is_protected():
+    s = Sollicitation(
+        contact_email="a@b.test",
+        contact_name="A",
+        category="AUTRE",
+        subcategory="AUTRE_QUESTION",
+        subject="x",
+    )
+    with pytest.raises(AttributeError):
+        s.status = SollicitationStatus.CLOTUREE
+    s.close(at=None)
+    with pytest.raises(TransitionNotAllowed):
+        s.take()
+
+
+def test_cannot_link_an_invoice_of_another_tenant(rejected):
+    outsider = UserFactory()
+    MembershipFactory(user=outsider, structure=StructureFactory())
+    with pytest.raises(ChorusError) as exc:
+        _create(outsider, rejected)
+    assert exc.value.field == "invoice"
+
+
+def test_outsider_cannot_reply_and_detail_is_404(client, supplier_user, rejected):
+    s = _create(supplier_user, rejected)
+    outsider = UserFactory()
+    with pytest.raises(ChorusError):
+        services.sollicitation_reply(sollicitation=s, by=outsider, body="x")
+    client.force_login(outsider)
+    assert client.get(reverse("support:detail", args=[s.pk])).status_code == 404
+
+
+def test_attachment_rules_name_the_rule(supplier_user):
+    bad = SimpleUploadedFile("script.exe", b"x")
+    with pytest.raises(ChorusError, match="extension"):
+        _create(supplier_user, files=[bad])
+    long = SimpleUploadedFile("a" * 48 + ".pdf", b"x")
+    with pytest.raises(ChorusError, match="50 caractères"):
+        _create(supplier_user, files=[long])
+
+
+def test_subcategory_must_belong_to_category(supplier_user):
+    with pytest.raises(ChorusError) as exc:
+        services.sollicitation_create(
+            requester=supplier_user,
+            category="COMPTE",
+            subcategory="SUIVI_REJET",
+            subject="x",
+            body="y",
+        )
+    assert exc.value.field == "subcategory"
+
+
+def _contact_data(answer_ok=True, **extra):
+    token = signing.dumps(7, salt=CAPTCHA_SALT)
+    return {
+        "name": "Jeanne Visiteuse",
+        "email": "jeanne@example.test",
+        "category": "COMPTE",
+        "subcategory": "COMPTE_CREATION",
+        "subject": "Inscription",
+        "body": "Je n'y arrive pas",
+        "captcha_token": token,
+        "captcha_answer": "7" if answer_ok else "8",
+        **extra,
+    }
+
+
+def test_contact_without_account_wrong_captcha_rerenders_with_typed_values(client):
+    response = client.post(reverse("support:contact"), _contact_data(answer_ok=False))
+    assert response.status_code == 400
+    assert "la réponse est incorrecte" in response.content.decode()
+    assert "Jeanne Visiteuse" in response.content.decode()
+
+
+def test_contact_honeypot_and_rate_limit(client):
+    assert client.post(reverse("support:contact"), _contact_data(website="spam")).status_code == 400
+    for _ in range(5):
+        assert client.post(reverse("support:contact"), _contact_data()).status_code == 200
+    assert client.post(reverse("support:contact"), _contact_data()).status_code == 429
+
+
+def test_create_view_shows_field_error(client, supplier_user):
+    client.force_login(supplier_user)
+    response = client.post(
+        reverse("support:create"),
+        {"category": "COMPTE", "subcategory": "SUIVI_REJET", "subject": "Objet tapé", "body": "b"},
+    )
+    assert response.status_code == 400
+    assert "Sous-catégorie" in response.content.decode()
+    assert "Objet tapé" in response.content.decode()
+
+
+def test_lists_and_help_pages_render(client, supplier_user):
+    client.force_login(supplier_user)
+    for name in ("support:issued", "support:received", "support:help", "support:assistant"):
+        assert client.get(reverse(name)).status_code == 200
+    page = client.get(reverse("support:help_page", args=["suivre-une-facture"]))
+    assert page.status_code == 200
+    index = client.get(reverse("support:help")).content.decode()
+    assert "Micro-entreprises" in index
+    assert "08h30 à 18h30" in index
+    assert "pas de hotline" in index
+    assert client.get(reverse("support:staff")).status_code == 404
+
+
+# --- assistant intents ----------------------------------------------------------------------
+
+
+def test_assistant_gives_status_of_own_invoice(supplier_user, rejected):
+    answer = assistant_answer(user=supplier_user, question="Où en est ma facture F-2024-001 ?")
+    assert "Rejetée" in answer.text
+    assert answer.links
+
+
+def test_assistant_explains_rejection_with_reason_and_comment(supplier_user, rejected):
+    answer = assistant_answer(
+        user=supplier_user, question="pourquoi ma facture F-2024-001 a été rejetée ?"
+    )
+    assert "Montant de la facture erroné" in answer.text
+    assert "Le total ne correspond pas au devis." in answer.text
+
+
+def test_assistant_explains_recycling_from_user_data(supplier_user, invoice_in):
+    invoice_in(
+        InvoiceStatus.A_RECYCLER,
+        number="R-77",
+        routing_error="SERVICE_INCONNU",
+        routing_error_detail="code ACHATS inconnu",
+        recipient=None,
+    )
+    answer = assistant_answer(user=supplier_user, question="pourquoi ma facture est à recycler ?")
+    assert "Code service inconnu" in answer.text
+    assert "R-77" in answer.text
+
+
+def test_assistant_never_reveals_another_tenants_invoice(rejected):
+    outsider = UserFactory()
+    MembershipFactory(user=outsider, structure=StructureFactory())
+    seen = assistant_answer(user=outsider, question="Où en est ma facture F-2024-001 ?")
+    unknown = assistant_answer(user=outsider, question="Où en est ma facture F-2024-999 ?")
+    assert "Rejetée" not in seen.text
+    assert "montant" not in seen.text.lower()
+    assert seen.text == unknown.text.replace("F-2024-999", "F-2024-001")
+    assert "parmi celles que vous pouvez consulter" in seen.text
+
+
+def test_assistant_view_htmx_returns_fragment_and_plain_post_redirects(client):
+    response = client.post(
+        reverse("support:assistant"), {"question": "c'est quoi un siret"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "14 chiffres" in response.content.decode()
+    assert "Source" in response.content.decode()
+    response = client.post(reverse("support:assistant"), {"question": "tarte aux pommes"})
+    assert response.status_code == 302
+    assert "Je ne sais pas" in client.get(reverse("support:assistant")).content.decode()
+
+
+def test_contact_form_still_works_when_the_cache_is_down(client, monkeypatch):
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Redis injoignable")
+
+    for name in ("get", "set", "add", "incr"):
+        monkeypatch.setattr(cache, name, down)
+    response = client.get("/nous-contacter/")
+    assert response.status_code == 200
