@@ -1,6 +1,6 @@
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings.base")
 
@@ -9,3 +9,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings.base")
 app = Celery("chorus")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_ready.connect
+def _start_consumer_watchdog(sender, **kwargs) -> None:
+    """A worker that stops consuming after a broker reconnection exits to be restarted."""
+    from django.conf import settings
+
+    from chorus import watchdog
+
+    queues = sorted(sender.app.amqp.queues.consume_from or {})
+    watchdog.start(
+        app=sender.app, queues=queues, stall_seconds=settings.CHORUS_WORKER_WATCHDOG_SECONDS
+    )
+
+
+@signals.task_received.connect
+def _consumer_alive(**kwargs) -> None:
+    from chorus import watchdog
+
+    watchdog.task_received()

@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 CHORUS_OUTBOX_GRACE_SECONDS = env.int("CHORUS_OUTBOX_GRACE_SECONDS", default=60)
 CHORUS_ROUTING_MAX_ATTEMPTS = env.int("CHORUS_ROUTING_MAX_ATTEMPTS", default=10)
+# A worker that holds nothing while its queues hold messages, and has received nothing for this
+# many seconds, has stopped consuming (Celery/Kombu reconnection bug): it exits with code 75 for its
+# supervisor to restart it (chorus/watchdog.py). 0 turns the watchdog off.
+CHORUS_WORKER_WATCHDOG_SECONDS = env.int("CHORUS_WORKER_WATCHDOG_SECONDS", default=120)
 
 # STATIC AND MEDIA — files go through Django's storage API.
 STATIC_URL = "/static/"

@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("CHORUS_OUTBOX_GRACE_SECONDS", "5")
 os.environ.setdefault("CHORUS_ROUTING_MAX_ATTEMPTS", "3")
+os.environ.setdefault("CHORUS_WORKER_WATCHDOG_SECONDS", "10")
 # Thousands of API deposits from one sandbox application in a few seconds.
 os.environ.setdefault("CHORUS_API_RATE", "1000000/min")
 

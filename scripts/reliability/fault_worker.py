@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings.faults")
 
-from chorus.celery import app
+from chorus.celery import app  # noqa: F401  (the app the worker runs)
 
 
 def _poisoned() -> set[int]:
@@ -45,4 +45,9 @@ if __name__ == "__main__":
 
     django.setup()
     _install_poison()
-    app.worker_main(sys.argv[1:])
+    # Through Celery's own command line, as `celery -A chorus worker` runs in production, so that
+    # the worker's exit code (75 from the consumer watchdog) reaches the supervisor.
+    from celery.bin.celery import main
+
+    sys.argv = [sys.argv[0], "-A", "chorus", *sys.argv[1:]]
+    sys.exit(main())

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -229,8 +230,29 @@ class Workers:
         self.stack, self.concurrency = stack, concurrency
         self.process: subprocess.Popen | None = None
         self.log = stack.workdir / "workers.log"
+        # Like docker compose's `restart: unless-stopped`: a worker that exits on its own (the
+        # consumer watchdog's code 75) is started again; kill() and stop() are the test's own.
+        self.wanted = False
+        self.restarts: list[int] = []
+        self._lock = threading.Lock()
 
     def start(self) -> None:
+        with self._lock:
+            self.wanted = True
+            self._spawn()
+        threading.Thread(target=self._supervise, daemon=True).start()
+
+    def _supervise(self) -> None:
+        while True:
+            time.sleep(0.5)
+            with self._lock:
+                if not self.wanted:
+                    return
+                if self.process is not None and self.process.poll() is not None:
+                    self.restarts.append(self.process.returncode)
+                    self._spawn()
+
+    def _spawn(self) -> None:
         log = open(self.log, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -259,10 +281,26 @@ class Workers:
 
     def kill(self) -> None:
         """SIGKILL to the whole group: the parent and its children die with tasks in flight."""
+        with self._lock:
+            self.wanted = False
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
+
+    def cancel_consumer(self, queue: str = "celery") -> str:
+        """Stop the worker consuming `queue` while it stays connected and alive: the symptom of
+        the Celery/Kombu reconnection bug (chorus/watchdog.py), made deterministic."""
+        result = subprocess.run(
+            [PYTHON, "-m", "celery", "-A", "chorus", "control", "cancel_consumer", queue],
+            cwd=ROOT,
+            env=self.stack.env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return result.stdout + result.stderr
 
     def pause(self) -> None:
         """SIGSTOP the group: messages pile up in the broker meanwhile."""
@@ -274,6 +312,8 @@ class Workers:
             os.killpg(self.process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
+        with self._lock:
+            self.wanted = False
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGCONT)  # a paused group cannot stop
         if self.process is None or self.process.poll() is not None:

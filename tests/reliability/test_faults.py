@@ -72,7 +72,7 @@ def test_r1_worker_group_sigkilled_mid_run_loses_nothing(fresh_stack):
 
 def test_r2_redis_shutdown_nosave_mid_run_loses_nothing(fresh_stack):
     stack, n, started = fresh_stack, scaled(2000), time.monotonic()
-    stack.workers_start()
+    workers = stack.workers_start()
     # Deposits first, then the broker dies with most routing messages still queued.
     deposited = stack.driver("deposit", "--prefix", "R2", "--n", str(n), "--threads", "8")
     queued = stack.redis.queue_length()
@@ -80,8 +80,41 @@ def test_r2_redis_shutdown_nosave_mid_run_loses_nothing(fresh_stack):
     time.sleep(2)
     stack.redis.start()  # empty: no AOF, no snapshot
     check, sweeps, _ = stack.sweep_until_settled("R2", n, interval=SWEEP_INTERVAL, timeout=240)
-    report("R2", started, deposits=deposited, queued_at_shutdown=queued, sweeps=sweeps, check=check)
+    report(
+        "R2",
+        started,
+        deposits=deposited,
+        queued_at_shutdown=queued,
+        sweeps=sweeps,
+        watchdog_restarts=workers.restarts,
+        check=check,
+    )
     assert deposited["outcomes"] == {"200": n}, deposited
+    assert_nothing_lost_nor_doubled(check, n)
+
+
+def test_r2_worker_that_stops_consuming_is_restarted_and_loses_nothing(fresh_stack):
+    """R2's known aftermath, made deterministic: after a Redis reconnection Celery/Kombu may leave
+    a worker connected but no longer consuming (celery#8091, #10205; seen on our CI). The consumer
+    watchdog (chorus/watchdog.py) makes it exit with code 75 and the supervisor starts it again."""
+    stack, n, started = fresh_stack, scaled(200), time.monotonic()
+    workers = stack.workers_start()
+    deadline = time.monotonic() + 60
+    while "OK" not in (answer := workers.cancel_consumer("celery")):
+        assert time.monotonic() < deadline, answer
+        time.sleep(1)
+    deposited = stack.driver("deposit", "--prefix", "R2S", "--n", str(n), "--threads", "4")
+    check, sweeps, _ = stack.sweep_until_settled("R2S", n, interval=SWEEP_INTERVAL, timeout=180)
+    report(
+        "R2S",
+        started,
+        deposits=deposited,
+        sweeps=sweeps,
+        watchdog_restarts=workers.restarts,
+        check=check,
+    )
+    assert deposited["outcomes"] == {"200": n}, deposited
+    assert workers.restarts[:1] == [75], workers.restarts
     assert_nothing_lost_nor_doubled(check, n)
 
 
