@@ -29,3 +29,15 @@ def _consumer_alive(**kwargs) -> None:
     from chorus import watchdog
 
     watchdog.task_received()
+
+
+@signals.task_prerun.connect
+def _close_old_connections(sender=None, **kwargs) -> None:
+    """Connections outlive tasks (CELERY_DB_REUSE_MAX): drop the broken or too old ones first,
+    as Django does at each request start. Not for eager tasks: they run inside the caller's
+    transaction."""
+    if sender is None or getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -261,6 +261,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection before and after every task unless this is
+# set (celery#4116, #10554): a new PostgreSQL connection per task halves the routing throughput
+# (reliability-perf.md §0.3). Connections are kept; chorus/celery.py closes the unusable or
+# obsolete ones (CONN_MAX_AGE) before each task, as Django does around each request.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TIMEZONE = TIME_ZONE
 # The database outbox is the guarantee (reliability-perf.md §2.2): beat re-enqueues routing that was
 # lost between COMMIT and the broker.
