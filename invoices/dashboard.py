@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from chorus import clock
 from invoices import deadlines
 from invoices.choices import RECIPIENT_VISIBLE_STATUSES, InvoiceStatus, RoutingError
 from invoices.models import Invoice, InvoiceEvent
@@ -209,9 +210,12 @@ def dashboard_for(*, membership: Membership, today: datetime.date) -> Dashboard:
 
 
 def filter_received(
-    queryset: QuerySet[Invoice], *, filters: dict, today: datetime.date
+    queryset: QuerySet[Invoice], *, filters: dict, today: datetime.date | None = None
 ) -> QuerySet[Invoice]:
-    """Apply the list filters (cleaned data of `received_forms.FilterForm`)."""
+    """Apply the list filters (cleaned data of `received_forms.FilterForm`).
+
+    `today` only matters to the deadline filter; left out, the sandbox clock is read then only.
+    """
     if filters.get("status"):
         queryset = queryset.filter(status=filters["status"])
     if filters.get("supplier"):
@@ -229,5 +233,7 @@ def filter_received(
     if filters.get("received_to"):
         queryset = queryset.filter(made_available_at__date__lte=filters["received_to"])
     if filters.get("deadline") in ("late", "close"):
+        if today is None:
+            today = clock.today()
         queryset = queryset.filter(deadline_filter_q(kind=filters["deadline"], today=today))
     return queryset

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import (
     FileResponse,
@@ -118,11 +119,11 @@ def invoice_view(view):
 # --- Factures émises -------------------------------------------------------------------------
 
 
-def _filtered(user, data: dict) -> QuerySet[Invoice]:
+def _filtered(user, data: dict, *, structure_ids: list[int] | None = None) -> QuerySet[Invoice]:
     if data.get("synthese"):
-        qs = selectors.invoice_list_returned(user=user)
+        qs = selectors.invoice_list_returned(user=user, structure_ids=structure_ids)
     else:
-        qs = selectors.invoice_list_issued(user=user)
+        qs = selectors.invoice_list_issued(user=user, structure_ids=structure_ids)
     if data.get("statut"):
         qs = qs.filter(status=data["statut"])
     recipient = (data.get("destinataire") or "").strip()
@@ -145,7 +146,7 @@ def _filtered(user, data: dict) -> QuerySet[Invoice]:
     return qs
 
 
-def _encode_cursor(invoice: Invoice) -> str:
+def _encode_cursor(invoice: Invoice | selectors.InvoiceRow) -> str:
     raw = json.dumps([invoice.created_at.isoformat(), invoice.pk]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -162,14 +163,19 @@ def _decode_cursor(token: str) -> tuple[datetime.datetime, int] | None:
 
 
 def _keyset_page(qs: QuerySet[Invoice], *, size: int, after: str, before: str):
-    """One page, newest first, keyed on (created_at, id): a single query whatever the size."""
+    """One page, newest first, keyed on (created_at, id): a single query whatever the size.
+
+    The rows are `selectors.InvoiceRow`s: only the columns the list shows.
+    """
+    qs = selectors.invoice_rows(qs)
     if before and (cursor := _decode_cursor(before)):
         stamp, pk = cursor
-        rows = list(
-            qs.filter(created_at__gte=stamp)
+        rows = [
+            selectors.InvoiceRow(**values)
+            for values in qs.filter(created_at__gte=stamp)
             .filter(Q(created_at__gt=stamp) | Q(created_at=stamp, pk__gt=pk))
             .order_by("created_at", "pk")[: size + 1]
-        )
+        ]
         return list(reversed(rows[:size])), len(rows) > size, True
     cursor = _decode_cursor(after) if after else None
     if cursor:
@@ -178,7 +184,9 @@ def _keyset_page(qs: QuerySet[Invoice], *, size: int, after: str, before: str):
         qs = qs.filter(created_at__lte=stamp).filter(
             Q(created_at__lt=stamp) | Q(created_at=stamp, pk__lt=pk)
         )
-    rows = list(qs.order_by("-created_at", "-pk")[: size + 1])
+    rows = [
+        selectors.InvoiceRow(**values) for values in qs.order_by("-created_at", "-pk")[: size + 1]
+    ]
     return rows[:size], cursor is not None, len(rows) > size
 
 
@@ -187,15 +195,18 @@ def _filter_query(form: IssuedFilterForm) -> str:
     return urlencode(params)
 
 
+@transaction.non_atomic_requests  # read only: no BEGIN/COMMIT round trips around the page
 @require_GET
 @login_required
 def issued(request: HttpRequest) -> HttpResponse:
     form = IssuedFilterForm(request.GET)
     context: dict = {"form": form, "invoices": [], "query": _filter_query(form)}
+    # One membership lookup for the page and the Synthèse count.
+    structure_ids = selectors.member_structure_ids(user=request.user)
     if form.is_valid():
         size = form.cleaned_data["par_page"] or DEFAULT_PAGE_SIZE
         rows, has_previous, has_next = _keyset_page(
-            _filtered(request.user, form.cleaned_data),
+            _filtered(request.user, form.cleaned_data, structure_ids=structure_ids),
             size=size,
             after=request.GET.get("apres", ""),
             before=request.GET.get("avant", ""),
@@ -205,7 +216,9 @@ def issued(request: HttpRequest) -> HttpResponse:
             "previous_cursor": _encode_cursor(rows[0]) if has_previous and rows else "",
             "next_cursor": _encode_cursor(rows[-1]) if has_next and rows else "",
         }
-    context["returned_count"] = selectors.invoice_list_returned(user=request.user).count()
+    context["returned_count"] = selectors.invoice_list_returned(
+        user=request.user, structure_ids=structure_ids
+    ).count()
     return render(request, "invoices/issued.html", context, status=200 if form.is_valid() else 400)
 
 
