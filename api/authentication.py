@@ -6,13 +6,40 @@ or an inactive account: 403 with an empty body — as the real gateway answers.
 
 import base64
 import binascii
+import hashlib
+import hmac
+import time
 
+from django.conf import settings
 from django.http import HttpRequest
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from api.models import TechnicalAccount
+
+# Passwords already verified by this process: HMAC digest → monotonic expiry. It only saves the
+# cache round trip of `TechnicalAccount.check_password` (same key material, same lifetime: a new
+# password or a reset changes the digest at once); is_active and expiry are still checked per call.
+_VERIFIED: dict[str, float] = {}
+_VERIFIED_MAX = 1024
+
+
+def _password_ok(account: TechnicalAccount, password: str) -> bool:
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"{account.pk}:{account.password_hash}:{password}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    now = time.monotonic()
+    if _VERIFIED.get(digest, 0.0) > now:
+        return True
+    if not account.check_password(password):
+        return False
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[digest] = now + settings.CHORUS_TECHNICAL_PASSWORD_CACHE_SECONDS
+    return True
 
 
 def _decode_cpro_account(header: str) -> tuple[str, str] | None:
@@ -36,7 +63,7 @@ class PisteAuthentication(BaseAuthentication):
         account = (
             TechnicalAccount.objects.select_related("user", "structure").filter(login=login).first()
         )
-        if account is None or not account.check_password(password):
+        if account is None or not _password_ok(account, password):
             raise exceptions.AuthenticationFailed()
         if not account.is_active or account.password_expired():
             raise exceptions.PermissionDenied()

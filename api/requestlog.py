@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
@@ -152,7 +154,7 @@ def request_log_record(
 ) -> RequestLogEntry:
     structure = identity.account.structure if identity.account else None
     response_body = b"" if response.streaming else response.content
-    entry = RequestLogEntry.objects.create(
+    entry = RequestLogEntry(
         client_id=identity.client_id,
         structure=structure,
         login=identity.account.login if identity.account else "",
@@ -166,18 +168,22 @@ def request_log_record(
         response_body=mask_body(response_body, response.get("Content-Type", "")),
         fault=fault[:100],
     )
-    request_log_prune(client_id=identity.client_id, structure=structure)
+    with transaction.atomic():  # one commit for the entry and the pruning
+        entry.save(force_insert=True)
+        request_log_prune(client_id=identity.client_id, structure=structure)
     return entry
 
 
 def request_log_prune(*, client_id: str, structure: Structure | None) -> int:
-    """Keep only the last N entries of (application, structure)."""
+    """Keep only the last N entries of (application, structure).
+
+    One DELETE whose bound is a subquery (the id of the entry N+1 from the newest): nothing to
+    delete when the log holds N entries or fewer (the bound is NULL), a single statement always.
+    """
     qs = RequestLogEntry.objects.filter(client_id=client_id, structure=structure)
-    boundary = qs.order_by("-id").values_list("id", flat=True)[_log_size() : _log_size() + 1]
-    boundary = list(boundary)
-    if not boundary:
-        return 0
-    deleted, _ = qs.filter(id__lte=boundary[0]).delete()
+    size = _log_size()
+    boundary = qs.order_by("-id").values("id")[size : size + 1]
+    deleted, _ = qs.filter(id__lte=Subquery(boundary)).delete()
     return deleted
 
 

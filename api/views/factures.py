@@ -77,6 +77,7 @@ from invoices.services.attachments import (
     invoice_create_from_pdf,
     pdf_summary_line,
 )
+from invoices.services.common import membership_checks_memoised
 from invoices.uploads import KIND_ATTACHMENT, MAX_FILE_SIZE, MAX_TOTAL_SIZE, check_uploaded_file
 
 UNKNOWN_INVOICE_CODE = 20001
@@ -1079,7 +1080,8 @@ class SoumettreView(CproView):
         totals = body.sub("montantTotal")
         exemption = str(body.sub("references").get("motifExonerationTva", ""))
         lines = _lines(body, exemption_motif=exemption)
-        with transaction.atomic():
+        # One transaction, one structure: draft, update and submit check the membership once.
+        with transaction.atomic(), membership_checks_memoised():
             if mode == DepositMode.SAISIE_API:
                 if not lines:
                     raise ChorusError(

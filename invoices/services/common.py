@@ -1,6 +1,8 @@
 """Helpers shared by the invoice services: locking, status check, transition + event."""
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -63,8 +65,14 @@ def invoice_event_create(
 
 
 def lock_invoice(invoice_id: int) -> Invoice:
+    """The invoice row locked FOR UPDATE, its supplier fetched in the same query (every caller
+    checks the supplier's membership); only the invoice row is locked (`of=("self",)`)."""
     try:
-        return Invoice.objects.select_for_update().get(pk=invoice_id)
+        return (
+            Invoice.objects.select_related("supplier")
+            .select_for_update(of=("self",))
+            .get(pk=invoice_id)
+        )
     except Invoice.DoesNotExist:
         raise ChorusError("Facture introuvable.", field="invoice", code="introuvable") from None
 
@@ -89,20 +97,27 @@ def apply_transition(
     actor: User | None = None,
     event_reason: str = "",
     event_data: Mapping[str, Any] | None = None,
+    save: bool = True,
     **kwargs: Any,
 ) -> Invoice:
-    """Run one transition on a locked invoice, save it and log it (caller holds the atomic)."""
+    """Run one transition on a locked invoice, save it and log it (caller holds the atomic).
+
+    `save=False` is for a transition the caller follows with another one in the same transaction
+    (routing: DEPOSEE → EN_COURS_ACHEMINEMENT → …): the row is written once, by the last one; the
+    event of each transition is logged all the same.
+    """
     method = ensure_can(invoice, method_name)
     from_status = invoice.status
     method(**kwargs)
-    try:
-        invoice.save()
-    except ConcurrentTransition:
-        raise ChorusError(
-            "La facture a été modifiée entre-temps par quelqu'un d'autre : rechargez-la.",
-            field="status",
-            code="concurrent",
-        ) from None
+    if save:
+        try:
+            invoice.save()
+        except ConcurrentTransition:
+            raise ChorusError(
+                "La facture a été modifiée entre-temps par quelqu'un d'autre : rechargez-la.",
+                field="status",
+                code="concurrent",
+            ) from None
     event = invoice_event_create(
         invoice=invoice,
         action=action,
@@ -122,9 +137,29 @@ def should_notify(*, from_status: str, to_status: str) -> bool:
     return bool(to_status) and to_status != from_status and to_status not in SILENT_STATUSES
 
 
+# (user, structure) pairs already found members, inside `membership_checks_memoised()` only.
+_checked_members: ContextVar[set[tuple[int, int]] | None] = ContextVar(
+    "checked_members", default=None
+)
+
+
+@contextlib.contextmanager
+def membership_checks_memoised() -> Iterator[None]:
+    """Within one request that chains several services on the same structure (the API deposit:
+    draft, update, submit in one transaction), check each membership once instead of each time."""
+    token = _checked_members.set(set())
+    try:
+        yield
+    finally:
+        _checked_members.reset(token)
+
+
 def require_member(*, user: User | None, structure: Structure | None, role_label: str) -> None:
     if user is None or structure is None:
         raise ChorusError(f"Action réservée à la structure {role_label}.", code="interdit")
+    checked = _checked_members.get()
+    if checked is not None and (user.pk, structure.pk) in checked:
+        return
     if not Membership.objects.filter(
         user=user, structure=structure, status=MembershipStatus.VALIDEE
     ).exists():
@@ -132,6 +167,8 @@ def require_member(*, user: User | None, structure: Structure | None, role_label
             f"Vous n'êtes pas rattaché à la structure {role_label} « {structure.name} ».",
             code="interdit",
         )
+    if checked is not None:
+        checked.add((user.pk, structure.pk))
 
 
 def require_recipient_processor(*, user: User | None, invoice: Invoice) -> None:

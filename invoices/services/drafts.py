@@ -163,12 +163,20 @@ def _apply_header(invoice: Invoice, fields: Mapping[str, Any]) -> None:
         raise ChorusError("Devise : seul l'euro (EUR) est accepté.", field="currency")
 
 
-def _replace_lines(invoice: Invoice, lines: Iterable[LineData | Mapping[str, Any]]) -> None:
-    cleaned = [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
-    invoice.lines.all().delete()
+def _clean_lines(lines: Iterable[LineData | Mapping[str, Any]]) -> list[InvoiceLine]:
+    return [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
+
+
+def _store_lines(invoice: Invoice, cleaned: list[InvoiceLine]) -> None:
     for line in cleaned:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(cleaned)
+
+
+def _replace_lines(invoice: Invoice, lines: Iterable[LineData | Mapping[str, Any]]) -> None:
+    cleaned = _clean_lines(lines)
+    invoice.lines.all().delete()
+    _store_lines(invoice, cleaned)
     store_totals(invoice, cleaned)
 
 
@@ -196,9 +204,11 @@ def invoice_create_draft(
     with transaction.atomic():
         invoice = Invoice(supplier=supplier, created_by=by)
         _apply_header(invoice, fields)
+        # A new invoice has no lines to replace: totals first, then one INSERT per table.
+        cleaned = _clean_lines(lines)
+        store_totals(invoice, cleaned)
         invoice.save()
-        _replace_lines(invoice, lines)
-        invoice.save()
+        _store_lines(invoice, cleaned)
         invoice_event_create(
             invoice=invoice,
             action="chorus.invoice.draft_created",

@@ -33,6 +33,14 @@ def outbox_enqueue(
     return row
 
 
+def outbox_enqueue_many(*, invoice: Invoice, kinds: list[OutboxKind]) -> list[Outbox]:
+    """`outbox_enqueue` for several side effects of one invoice: one INSERT, same messages."""
+    rows = Outbox.objects.bulk_create([Outbox(invoice=invoice, kind=kind) for kind in kinds])
+    for row in rows:
+        transaction.on_commit(functools.partial(outbox_dispatch, row))
+    return rows
+
+
 def outbox_dispatch(row: Outbox) -> None:
     """Send the Celery task of one outbox row. A broker failure is logged, never raised: the
     deposit has committed and the sweep will send the row again."""

@@ -171,3 +171,17 @@ def test_sweep_command_routes_pending_invoices(deposited):
     assert "1 facture(s)" in out.getvalue()
     deposited.refresh_from_db()
     assert deposited.status == InvoiceStatus.MISE_A_DISPOSITION
+
+
+def test_copies_of_a_message_giving_up_together_count_no_phantom_attempt(deposited, settings):
+    """Two copies of a poison message (one re-sent by the sweep) reach the give-up at once: both
+    read the give-up count, the row does not record a fifth execution that never routed."""
+    from invoices.services.routing import outbox_register_attempt
+
+    settings.CHORUS_ROUTING_MAX_ATTEMPTS = 3
+    row = Outbox.objects.get(kind=OutboxKind.ROUTE_INVOICE, invoice=deposited)
+    assert [outbox_register_attempt(invoice_id=deposited.pk) for _ in range(3)] == [1, 2, 3]
+    assert outbox_register_attempt(invoice_id=deposited.pk) == 4  # gives up
+    assert outbox_register_attempt(invoice_id=deposited.pk) == 4  # a copy gives up too
+    row.refresh_from_db()
+    assert row.attempts == 4
