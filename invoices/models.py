@@ -207,6 +207,9 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["recipient", "status"]),
             # "Factures émises" pages: newest first per supplier, keyset on (created_at, id).
             models.Index(fields=["supplier", "-created_at", "-id"], name="invoice_issued_page_idx"),
+            # "Factures reçues" pages: newest first per recipient, keyset on id. Without it a small
+            # recipient's page scans the whole table backwards by primary key.
+            models.Index(fields=["recipient", "-id"], name="invoice_received_page_idx"),
         ]
 
     def __str__(self) -> str:

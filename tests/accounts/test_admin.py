@@ -18,8 +18,8 @@ def admin_client(client):
 
 
 def test_user_changelist_searches_by_email_and_name(admin_client):
-    UserFactory(email="alice@example.test", last_name="Martin")
-    UserFactory(email="bob@example.test", last_name="Bernard")
+    UserFactory(email="alice@example.test", first_name="Alice", last_name="Martin")
+    UserFactory(email="bob@example.test", first_name="Bob", last_name="Bernard")
     url = reverse("admin:accounts_user_changelist")
     html = admin_client.get(url, {"q": "martin"}).content.decode()
     assert "alice@example.test" in html
