@@ -2,10 +2,14 @@
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Notification, User
+
+
+class _AlreadyThere(Exception):
+    """The (user, key) notification exists: leave the first attempt and take the slow path."""
 
 
 def notification_send(
@@ -16,23 +20,47 @@ def notification_send(
     Safe to call again with the same key (task retries): no second notification, no second e-mail
     once the first has gone.
     """
+    # First time (the usual case): the row, stamped as e-mailed, and the e-mail in one
+    # transaction, so no one sees the stamp before the e-mail has gone, and a failed e-mail
+    # leaves no row. A concurrent sender waits on the unique key, then takes the path below.
+    try:
+        with transaction.atomic():
+            try:
+                notification = Notification.objects.create(
+                    user=user,
+                    key=key,
+                    title=title,
+                    body=body,
+                    url=url,
+                    emailed_at=timezone.now(),
+                )
+            except IntegrityError:
+                raise _AlreadyThere from None
+            _email(user=user, title=title, body=body, url=url)
+            return notification
+    except _AlreadyThere:
+        pass
     with transaction.atomic():
         notification, _ = Notification.objects.get_or_create(
             user=user, key=key, defaults={"title": title, "body": body, "url": url}
         )
         notification = Notification.objects.select_for_update().get(pk=notification.pk)
         if notification.emailed_at is None:
-            link = f"\n\n{settings.CHORUS_SITE_URL.rstrip('/')}{url}" if url else ""
-            send_mail(
-                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + title,
-                f"Bonjour,\n\n{body}{link}\n\n— chorus (environnement d'émulation, "
-                "ceci n'est pas Chorus Pro)",
-                None,
-                [user.notification_email],
-            )
+            _email(user=user, title=title, body=body, url=url)
             notification.emailed_at = timezone.now()
             notification.save(update_fields=["emailed_at"])
     return notification
+
+
+def _email(*, user: User, title: str, body: str, url: str) -> None:
+    link = f"\n\n{settings.CHORUS_SITE_URL.rstrip('/')}{url}" if url else ""
+    send_mail(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + title,
+        f"Bonjour,\n\n{body}{link}\n\n— chorus (environnement d'émulation, "
+        "ceci n'est pas Chorus Pro)",
+        None,
+        [user.notification_email],
+    )
 
 
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:

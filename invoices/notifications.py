@@ -10,49 +10,73 @@ from invoices.services.common import should_notify
 from invoices.services.outbox import outbox_mark_processed
 from structures.choices import MembershipRole, MembershipStatus
 
+# What the task reads: one row per event, no model instances (it runs twice per invoice).
+_EVENT_FIELDS = (
+    "invoice_id",
+    "from_status",
+    "to_status",
+    "reason",
+    "invoice__number",
+    "invoice__recipient_snapshot",
+    "invoice__recipient_siret",
+    "invoice__supplier_id",
+    "invoice__created_by_id",
+)
+# Only what sending needs (notification_email), not the whole account.
+_RECIPIENT_FIELDS = ("id", "email", "contact_email")
+
+
+def _recipients(*, supplier_id: int, created_by_id: int | None) -> list[User]:
+    # One filter() call per query: the role must be that of the same membership (a second
+    # filter() would join memberships again and take a principal of another structure).
+    member = {
+        "is_active": True,
+        "memberships__structure_id": supplier_id,
+        "memberships__status": MembershipStatus.VALIDEE,
+    }
+    users = User.objects.only(*_RECIPIENT_FIELDS)
+    depositor = users.filter(pk=created_by_id, **member).first()
+    if depositor is not None:
+        return [depositor]
+    return list(users.filter(memberships__role=MembershipRole.GESTIONNAIRE_PRINCIPAL, **member))
+
 
 def invoice_status_change_recipients(invoice: Invoice) -> list[User]:
     """The depositor while still attached to the supplier, else the supplier's principal."""
-    members = User.objects.filter(
-        is_active=True,
-        memberships__structure_id=invoice.supplier_id,
-        memberships__status=MembershipStatus.VALIDEE,
-    )
-    depositor = members.filter(pk=invoice.created_by_id).first()
-    if depositor is not None:
-        return [depositor]
-    return list(members.filter(memberships__role=MembershipRole.GESTIONNAIRE_PRINCIPAL))
+    return _recipients(supplier_id=invoice.supplier_id, created_by_id=invoice.created_by_id)
 
 
-def _message(event: InvoiceEvent) -> tuple[str, str]:
-    invoice = event.invoice
-    status = InvoiceStatus(event.to_status).label
-    title = f"Facture {invoice.number or invoice.pk} : {status.lower()}"
-    recipient = (invoice.recipient_snapshot or {}).get("name") or invoice.recipient_siret
-    lines = [
-        f"Votre facture n° {invoice.number} adressée à {recipient} est passée au statut "
-        f"« {status} »."
+def _message(row: dict) -> tuple[str, str]:
+    status = InvoiceStatus(row["to_status"]).label
+    number = row["invoice__number"]
+    title = f"Facture {number or row['invoice_id']} : {status.lower()}"
+    recipient = (row["invoice__recipient_snapshot"] or {}).get("name") or row[
+        "invoice__recipient_siret"
     ]
-    if event.reason:
-        lines.append(f"Motif : {event.reason}")
+    lines = [f"Votre facture n° {number} adressée à {recipient} est passée au statut « {status} »."]
+    if row["reason"]:
+        lines.append(f"Motif : {row['reason']}")
     return title, "\n".join(lines)
 
 
 def invoice_event_notify(*, event_id: int) -> int:
     """Notify once per (event, user); returns the number of people notified. Idempotent."""
-    event = InvoiceEvent.objects.select_related("invoice").filter(pk=event_id).first()
-    if event is None:
+    row = InvoiceEvent.objects.filter(pk=event_id).values(*_EVENT_FIELDS).first()
+    if row is None:
         return 0
     notified = 0
-    if should_notify(from_status=event.from_status, to_status=event.to_status):
-        title, body = _message(event)
-        url = reverse("invoices:detail", args=[event.invoice_id])
-        for user in invoice_status_change_recipients(event.invoice):
+    if should_notify(from_status=row["from_status"], to_status=row["to_status"]):
+        title, body = _message(row)
+        url = reverse("invoices:detail", args=[row["invoice_id"]])
+        recipients = _recipients(
+            supplier_id=row["invoice__supplier_id"], created_by_id=row["invoice__created_by_id"]
+        )
+        for user in recipients:
             notification_send(
-                user=user, key=f"invoice-event-{event.pk}", title=title, body=body, url=url
+                user=user, key=f"invoice-event-{event_id}", title=title, body=body, url=url
             )
             notified += 1
     outbox_mark_processed(
-        invoice_id=event.invoice_id, kind=OutboxKind.NOTIFY_EVENT, event_id=event.pk
+        invoice_id=row["invoice_id"], kind=OutboxKind.NOTIFY_EVENT, event_id=event_id
     )
     return notified

@@ -68,6 +68,47 @@ def test_the_principal_is_told_when_the_depositor_has_left(invoice_in, supplier,
     assert not Notification.objects.filter(user=gone).exists()
 
 
+def test_a_plain_member_who_is_principal_elsewhere_is_not_told(
+    invoice_in, supplier, recipient_user
+):
+    principal = MembershipFactory(structure=supplier, principal=True).user
+    plain = MembershipFactory(structure=supplier).user  # simple user of the supplier...
+    MembershipFactory(user=plain, principal=True)  # ...and principal of another structure
+    invoice = invoice_in(InvoiceStatus.MISE_A_DISPOSITION, created_by=UserFactory())
+    services.invoice_suspend(invoice_id=invoice.pk, by=recipient_user, reason="Pièce manquante")
+    event = invoice.events.get(action="chorus.invoice.suspended")
+
+    assert invoice_event_notify(event_id=event.pk) == 1
+
+    assert list(Notification.objects.values_list("user", flat=True)) == [principal.pk]
+
+
+def test_a_failed_e_mail_leaves_no_notification_and_the_retry_sends_it(
+    invoice_in, supplier_user, recipient_user, monkeypatch
+):
+    from accounts import notifications
+
+    invoice = invoice_in(InvoiceStatus.MISE_A_DISPOSITION, created_by=supplier_user)
+    services.invoice_suspend(invoice_id=invoice.pk, by=recipient_user, reason="Pièce manquante")
+    event = invoice.events.get(action="chorus.invoice.suspended")
+    send_mail = notifications.send_mail
+
+    def smtp_down(*args, **kwargs):
+        raise ConnectionError("serveur SMTP injoignable")
+
+    monkeypatch.setattr(notifications, "send_mail", smtp_down)
+    with pytest.raises(ConnectionError):
+        invoice_event_notify(event_id=event.pk)
+    assert not Notification.objects.filter(user=supplier_user).exists()
+    assert mail.outbox == []
+
+    monkeypatch.setattr(notifications, "send_mail", send_mail)
+    assert invoice_event_notify(event_id=event.pk) == 1
+    assert invoice_event_notify(event_id=event.pk) == 1  # a redelivery: no second e-mail
+    assert Notification.objects.get(user=supplier_user).emailed_at is not None
+    assert len(mail.outbox) == 1
+
+
 def test_transient_routing_status_is_not_notified(invoice_in, supplier_user):
     invoice = invoice_in(InvoiceStatus.DEPOSEE, created_by=supplier_user)
     Outbox.objects.create(invoice=invoice, kind=OutboxKind.ROUTE_INVOICE)
