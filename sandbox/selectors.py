@@ -15,11 +15,19 @@ def sandbox_default() -> Sandbox:
 
 
 def sandbox_for_structure(*, structure_id: int | None) -> Sandbox:
-    if structure_id is not None:
-        sandbox = Sandbox.objects.filter(is_default=False, structures__id=structure_id).first()
-        if sandbox is not None:
-            return sandbox
-    return sandbox_default()
+    """The isolated sandbox of the structure, else the default one: one query (the clock is read
+    on most requests and tasks)."""
+    if structure_id is None:
+        return sandbox_default()
+    isolated = Sandbox.structures.through.objects.filter(structure_id=structure_id).values(
+        "sandbox_id"
+    )
+    sandbox = (
+        Sandbox.objects.filter(Q(is_default=True) | Q(is_default=False, pk__in=isolated))
+        .order_by("is_default")  # the isolated sandbox first
+        .first()
+    )
+    return sandbox or sandbox_default()
 
 
 def scenarios_active() -> QuerySet[RobotScenario]:
