@@ -9,6 +9,12 @@ Signature: header `X-Chorus-Signature: t=<unix ts>,v1=<hex>` where
 compares in constant time and refuses a timestamp older than a few minutes (replay protection).
 Also sent: `X-Chorus-Event-Id` (the event cursor, for deduplication) and `X-Chorus-Delivery`.
 
+Addresses: on a local emulator, integrators receive on localhost, so every address is allowed by
+default. A shared or public deployment sets `CHORUS_WEBHOOKS_ALLOW_PRIVATE=false`: a subscription
+whose host resolves to a loopback, private, link-local or otherwise non-public address is refused,
+and each delivery checks the address it actually connected to (after DNS, after redirects), so
+a host that later resolves inward (DNS rebinding) gets nothing (server-side request forgery).
+
 Retries: a non-2xx answer or a network error schedules the next attempt after
 30 s × 2^(attempts − 1) (capped at one hour); after `MAX_ATTEMPTS` the delivery is « échec ».
 A delivery can be replayed by hand: a new delivery of the same event, due at once.
@@ -17,13 +23,17 @@ A delivery can be replayed by hand: a new delivery of the same event, due at onc
 import datetime
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -62,6 +72,14 @@ def webhook_subscription_create(
         raise ChorusError(
             "URL : une adresse http(s) complète, 500 caractères au plus.", field="url"
         )
+    if not settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE:
+        refused = _non_public_addresses(parts.hostname, parts.port or 0)
+        if refused:
+            raise ChorusError(
+                f"URL : l'hôte {parts.hostname} désigne une adresse non publique "
+                f"({', '.join(refused)}), refusée sur cette plateforme.",
+                field="url",
+            )
     secret = (secret or "").strip() or secrets.token_urlsafe(32)
     if len(secret) < 16:
         raise ChorusError("Secret : 16 caractères au minimum.", field="secret")
@@ -135,10 +153,58 @@ def webhook_deliveries_schedule() -> int:
     return created
 
 
+def _non_public_addresses(hostname: str, port: int) -> list[str]:
+    """The addresses of `hostname` that are not public (all of them if it does not resolve)."""
+    try:
+        infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return [hostname]
+    addresses = {info[4][0] for info in infos}
+    return sorted(a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_global)
+
+
+class _PublicPeerOnly:
+    """Refuse, once connected and before sending anything, a peer that is not a public address."""
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        peer = self.sock.getpeername()[0]  # type: ignore[attr-defined]
+        if not ipaddress.ip_address(peer.split("%")[0]).is_global:
+            self.sock.close()  # type: ignore[attr-defined]
+            raise OSError(f"adresse non publique refusée : {peer}")
+
+
+class _PublicHTTPConnection(_PublicPeerOnly, http.client.HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicPeerOnly, http.client.HTTPSConnection):
+    pass
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_PublicHTTPSConnection, req, context=self._context)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    if settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE:
+        return urllib.request.build_opener()
+    # No proxy from the environment: the address checked must be the receiver's own.
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _PublicHTTPHandler, _PublicHTTPSHandler
+    )
+
+
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _opener().open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"

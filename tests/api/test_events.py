@@ -235,3 +235,44 @@ def test_webhook_url_must_be_http(api):
     response = control_post(api, "webhooks", {"url": "file:///etc/passwd"})
     assert response.status_code == 400
     assert "URL" in response.json()["libelle"]
+
+
+def test_private_addresses_are_allowed_by_default_for_local_receivers(api, receiver):
+    assert control_post(api, "webhooks", {"url": receiver.url}).status_code == 201
+
+
+def test_a_public_deployment_refuses_a_webhook_to_a_private_address(api, settings):
+    settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE = False
+    for url in (
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://10.1.2.3/hook",
+    ):
+        response = control_post(api, "webhooks", {"url": url})
+        assert response.status_code == 400, url
+        assert "non publique" in response.json()["libelle"]
+
+
+def test_a_host_that_turns_private_after_subscribing_gets_nothing(api, invoice, receiver, settings):
+    """DNS rebinding: the address is checked where the delivery connects, not only at creation."""
+    assert control_post(api, "webhooks", {"url": receiver.url}).status_code == 201
+    settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE = False
+    change(invoice, InvoiceStatus.SUSPENDUE)
+
+    webhooks_dispatch()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    assert delivery.last_status_code is None
+    assert "non publique" in delivery.last_error
+    assert receiver.received == []
+
+
+def test_address_classification():
+    from api.webhooks import _non_public_addresses
+
+    assert _non_public_addresses("1.1.1.1", 443) == []
+    assert _non_public_addresses("192.168.0.10", 80) == ["192.168.0.10"]
+    assert _non_public_addresses("nom-inexistant.invalid", 80) == ["nom-inexistant.invalid"]
