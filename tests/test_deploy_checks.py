@@ -60,3 +60,19 @@ def test_process_refuses_to_start_without_a_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_keyless_commands_run_on_a_fresh_clone_without_a_secret_key(tmp_path):
+    """`manage.py makemigrations --check` needs no secret: it runs with a throw-away key, while
+    every other command (above) still refuses."""
+    env = {**PRODUCTION_ENV, "CHORUS_VAR_DIR": str(tmp_path), "DJANGO_READ_DOT_ENV_FILE": "false"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=_environment(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout

@@ -1,12 +1,16 @@
 """Settings for every environment, read from the environment (django-environ).
 
 Real environment variables win over `.env`. Nothing secret has a default: the process refuses to
-start without DJANGO_SECRET_KEY. `chorus.settings.test` overrides only what tests need.
+start without DJANGO_SECRET_KEY (only manage.py's keyless commands, such as makemigrations, run
+with a throw-away random key on a fresh clone). `chorus.settings.test` overrides only what tests
+need.
 """
 
+import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -15,7 +19,15 @@ if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True) and (BASE_DIR / ".env").ex
     env.read_env(BASE_DIR / ".env")
 
 # GENERAL
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not env.bool("CHORUS_THROWAWAY_SECRET_KEY", default=False):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY manquant : `make run` crée un fichier .env avec une clé générée ; "
+            "en production, définissez la variable d'environnement DJANGO_SECRET_KEY."
+        )
+    # Only for manage.py commands that use no secret (makemigrations…): random, never a default.
+    SECRET_KEY = secrets.token_urlsafe(50)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
