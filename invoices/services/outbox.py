@@ -28,14 +28,16 @@ def outbox_enqueue(
     flux: Flux | None = None,
 ) -> Outbox:
     """Record the side effect now (caller's transaction); send its task after commit."""
-    row = Outbox.objects.create(invoice=invoice, kind=kind, event=event, flux=flux)
-    transaction.on_commit(functools.partial(outbox_dispatch, row))
-    return row
+    return _enqueue([Outbox(invoice=invoice, kind=kind, event=event, flux=flux)])[0]
 
 
 def outbox_enqueue_many(*, invoice: Invoice, kinds: list[OutboxKind]) -> list[Outbox]:
     """`outbox_enqueue` for several side effects of one invoice: one INSERT, same messages."""
-    rows = Outbox.objects.bulk_create([Outbox(invoice=invoice, kind=kind) for kind in kinds])
+    return _enqueue([Outbox(invoice=invoice, kind=kind) for kind in kinds])
+
+
+def _enqueue(rows: list[Outbox]) -> list[Outbox]:
+    rows = Outbox.objects.bulk_create(rows)
     for row in rows:
         transaction.on_commit(functools.partial(outbox_dispatch, row))
     return rows
