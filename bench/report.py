@@ -35,8 +35,10 @@ exécution :
    Redis ; 2 processus Celery (file `celery`) démarrent ; débit = factures / écart entre la
    première et la dernière mise à disposition ; limite : les mêmes 2 processus vident autant de
    tâches no-op ;
-4. en process, workers arrêtés : **P5** rendu Factur-X complet contre WeasyPrint nu sur le même
-   HTML (passes alternées), **P6** contrôle du PDF déposé (nom, taille, magie, pikepdf) et
+4. en process, workers arrêtés : **P5** rendu Factur-X complet (gabarit, XML CII, XSD, PDF/A-3b
+   avec pièce jointe et XMP Factur-X) contre WeasyPrint nu sur le même HTML, avec un
+   `URLFetcher` réutilisé (sans lui, chaque appel nu recharge les certificats, ≈ 15 ms ; passes
+   alternées), **P6** contrôle du PDF déposé (nom, taille, magie, pikepdf) et
    validation de format par saveur (UBL, CII, Factur-X : XSD, schematron, règles Chorus).
 
 `make bench-short` (CI) suit le même chemin avec 10 k factures et quelques centaines de requêtes,

