@@ -5,7 +5,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.notifications import notification_send
 from invoices.choices import InvoiceStatus, OutboxKind
-from invoices.models import Invoice, InvoiceEvent
+from invoices.models import Invoice, InvoiceEvent, Outbox
 from invoices.services.common import should_notify
 from invoices.services.outbox import outbox_mark_processed
 from structures.choices import MembershipRole, MembershipStatus
@@ -59,24 +59,60 @@ def _message(row: dict) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
-def invoice_event_notify(*, event_id: int) -> int:
-    """Notify once per (event, user); returns the number of people notified. Idempotent."""
-    row = InvoiceEvent.objects.filter(pk=event_id).values(*_EVENT_FIELDS).first()
-    if row is None:
-        return 0
+def _notify(row: dict, recipients: list[User]) -> int:
     notified = 0
     if should_notify(from_status=row["from_status"], to_status=row["to_status"]):
         title, body = _message(row)
         url = reverse("invoices:detail", args=[row["invoice_id"]])
-        recipients = _recipients(
-            supplier_id=row["invoice__supplier_id"], created_by_id=row["invoice__created_by_id"]
-        )
         for user in recipients:
             notification_send(
-                user=user, key=f"invoice-event-{event_id}", title=title, body=body, url=url
+                user=user, key=f"invoice-event-{row['id']}", title=title, body=body, url=url
             )
             notified += 1
     outbox_mark_processed(
-        invoice_id=row["invoice_id"], kind=OutboxKind.NOTIFY_EVENT, event_id=event_id
+        invoice_id=row["invoice_id"], kind=OutboxKind.NOTIFY_EVENT, event_id=row["id"]
     )
     return notified
+
+
+def _recipients_of(row: dict) -> list[User]:
+    return _recipients(
+        supplier_id=row["invoice__supplier_id"], created_by_id=row["invoice__created_by_id"]
+    )
+
+
+def invoice_event_notify(*, event_id: int) -> int:
+    """Notify once per (event, user); returns the number of people notified. Idempotent."""
+    row = InvoiceEvent.objects.filter(pk=event_id).values("id", *_EVENT_FIELDS).first()
+    if row is None:
+        return 0
+    recipients = _recipients_of(row) if should_notify(**_statuses(row)) else []
+    return _notify(row, recipients)
+
+
+def _statuses(row: dict) -> dict[str, str]:
+    return {"from_status": row["from_status"], "to_status": row["to_status"]}
+
+
+def invoice_notify_pending(*, invoice_id: int) -> int:
+    """Send every notification of the invoice still pending in the outbox, oldest first.
+
+    The routing task calls it once its transaction has committed: the deposit and the routing
+    verdict are notified by that one task instead of one task per event (issue 9, P2). Events are
+    read in one query and the recipients once (same invoice, same people). Idempotent, like
+    `invoice_event_notify`; a row left pending is sent again by the outbox sweep.
+    """
+    rows = list(
+        InvoiceEvent.objects.filter(
+            pk__in=Outbox.objects.filter(
+                invoice_id=invoice_id, kind=OutboxKind.NOTIFY_EVENT, processed_at__isnull=True
+            ).values("event_id")
+        )
+        .order_by("pk")
+        .values("id", *_EVENT_FIELDS)
+    )
+    if not rows:
+        return 0
+    notifying = [row for row in rows if should_notify(**_statuses(row))]
+    recipients = _recipients_of(notifying[0]) if notifying else []
+    return sum(_notify(row, recipients) for row in rows)

@@ -4,6 +4,8 @@ Delivery guarantee (reliability-perf.md §2): the deposit writes an `Outbox` row
 and enqueues `route_invoice` on commit; `outbox_sweep` (beat) re-enqueues rows left unprocessed.
 Poison cap: every execution counts on the outbox row; past `CHORUS_ROUTING_MAX_ATTEMPTS`, or once
 Celery's retries are exhausted, the invoice goes to ERREUR_TECHNIQUE instead of looping.
+The routing task also sends the deposit's and the verdict's notifications after its commit
+(their outbox rows are written undispatched; the sweep sends any left pending).
 """
 
 import datetime
@@ -37,6 +39,13 @@ def _max_attempts() -> int:
     time_limit=90,
 )
 def route_invoice(self, invoice_id: int) -> str:
+    try:
+        return _route(self, invoice_id)
+    finally:
+        _send_notifications(invoice_id)
+
+
+def _route(task, invoice_id: int) -> str:
     from invoices.services import (
         invoice_fail,
         invoice_route,
@@ -55,12 +64,30 @@ def route_invoice(self, invoice_id: int) -> str:
     except RETRYABLE_ERRORS as exc:
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("route_invoice %s: %s (tentative %s)", invoice_id, error, attempts)
-        if self.request.retries >= self.max_retries:
+        if task.request.retries >= task.max_retries:
             invoice = invoice_fail(invoice_id=invoice_id, error=error)
             return invoice.status
         outbox_record_error(invoice_id=invoice_id, error=error)
         raise  # autoretry_for schedules the retry with exponential backoff
     return invoice.status
+
+
+def _send_notifications(invoice_id: int) -> None:
+    """The deposit's and the verdict's notifications, sent by the routing task once committed
+    (one task per invoice instead of three). Never raises: on failure each pending row gets its
+    own task (retries with backoff), and if even that fails the outbox sweep sends them."""
+    from invoices.choices import OutboxKind
+    from invoices.notifications import invoice_notify_pending
+    from invoices.services import outbox_dispatch_pending
+
+    try:
+        invoice_notify_pending(invoice_id=invoice_id)
+    except Exception:
+        logger.exception("route_invoice %s : notifications renvoyées à leur tâche", invoice_id)
+        try:
+            outbox_dispatch_pending(invoice_id=invoice_id, kind=OutboxKind.NOTIFY_EVENT)
+        except Exception:
+            logger.exception("route_invoice %s : notifications laissées au balayage", invoice_id)
 
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=180)

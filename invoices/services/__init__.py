@@ -19,6 +19,7 @@ from invoices.services.drafts import (
 )
 from invoices.services.outbox import (
     outbox_dispatch,
+    outbox_dispatch_pending,
     outbox_due,
     outbox_enqueue,
     outbox_mark_processed,
@@ -73,6 +74,7 @@ __all__ = [
     "invoice_suspend",
     "invoice_update_draft",
     "outbox_dispatch",
+    "outbox_dispatch_pending",
     "outbox_due",
     "outbox_enqueue",
     "outbox_mark_processed",

@@ -98,6 +98,7 @@ def apply_transition(
     event_reason: str = "",
     event_data: Mapping[str, Any] | None = None,
     save: bool = True,
+    notified_by_routing: bool = False,
     **kwargs: Any,
 ) -> Invoice:
     """Run one transition on a locked invoice, save it and log it (caller holds the atomic).
@@ -105,6 +106,9 @@ def apply_transition(
     `save=False` is for a transition the caller follows with another one in the same transaction
     (routing: DEPOSEE → EN_COURS_ACHEMINEMENT → …): the row is written once, by the last one; the
     event of each transition is logged all the same.
+
+    `notified_by_routing=True` (deposit, routing verdicts): the routing task sends the supplier's
+    notification once committed, instead of a task of its own; the outbox row is the fallback.
     """
     method = ensure_can(invoice, method_name)
     from_status = invoice.status
@@ -128,7 +132,12 @@ def apply_transition(
         data=event_data,
     )
     if should_notify(from_status=from_status, to_status=invoice.status):
-        outbox_enqueue(invoice=invoice, kind=OutboxKind.NOTIFY_EVENT, event=event)
+        outbox_enqueue(
+            invoice=invoice,
+            kind=OutboxKind.NOTIFY_EVENT,
+            event=event,
+            dispatch=not notified_by_routing,
+        )
     return invoice
 
 

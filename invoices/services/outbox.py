@@ -26,9 +26,15 @@ def outbox_enqueue(
     invoice: Invoice | None = None,
     event: InvoiceEvent | None = None,
     flux: Flux | None = None,
+    dispatch: bool = True,
 ) -> Outbox:
-    """Record the side effect now (caller's transaction); send its task after commit."""
-    return _enqueue([Outbox(invoice=invoice, kind=kind, event=event, flux=flux)])[0]
+    """Record the side effect now (caller's transaction); send its task after commit.
+
+    `dispatch=False`: a task that follows does the work itself (the routing task sends the
+    deposit's notification); the row is only the guarantee, sent by the sweep if left pending.
+    """
+    row = Outbox(invoice=invoice, kind=kind, event=event, flux=flux)
+    return _enqueue([row], dispatch=dispatch)[0]
 
 
 def outbox_enqueue_many(*, invoice: Invoice, kinds: list[OutboxKind]) -> list[Outbox]:
@@ -36,9 +42,9 @@ def outbox_enqueue_many(*, invoice: Invoice, kinds: list[OutboxKind]) -> list[Ou
     return _enqueue([Outbox(invoice=invoice, kind=kind) for kind in kinds])
 
 
-def _enqueue(rows: list[Outbox]) -> list[Outbox]:
+def _enqueue(rows: list[Outbox], *, dispatch: bool = True) -> list[Outbox]:
     rows = Outbox.objects.bulk_create(rows)
-    for row in rows:
+    for row in rows if dispatch else ():
         transaction.on_commit(functools.partial(outbox_dispatch, row))
     return rows
 
@@ -58,6 +64,15 @@ def outbox_dispatch(row: Outbox) -> None:
         task.delay(argument)
     except Exception:
         logger.exception("Tâche %s (%s) non envoyée au broker", row.kind, row)
+
+
+def outbox_dispatch_pending(*, invoice_id: int, kind: OutboxKind) -> int:
+    """Send now the tasks of the invoice's pending rows of one kind (fallback of a task that was
+    to do their work itself and could not)."""
+    rows = list(Outbox.objects.filter(invoice_id=invoice_id, kind=kind, processed_at__isnull=True))
+    for row in rows:
+        outbox_dispatch(row)
+    return len(rows)
 
 
 def outbox_mark_processed(

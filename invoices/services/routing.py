@@ -117,6 +117,7 @@ def invoice_submit(*, invoice_id: int, by: User) -> Invoice:
                     actor=by,
                     at=timezone.now(),
                     event_data={"total_gross": str(invoice.total_gross)},
+                    notified_by_routing=True,
                 )
         except IntegrityError:
             raise ChorusError(
@@ -251,6 +252,7 @@ def invoice_route(*, invoice_id: int) -> Invoice:
                     event_data={"error": str(verdict.error)},
                     error=verdict.error,
                     detail=verdict.detail,
+                    notified_by_routing=True,
                 )
             else:
                 invoice.recipient_snapshot = party_snapshot(recipient)
@@ -262,6 +264,7 @@ def invoice_route(*, invoice_id: int) -> Invoice:
                     recipient=recipient,
                     service=service,
                     at=timezone.now(),
+                    notified_by_routing=True,
                 )
         outbox_mark_processed(invoice_id=invoice.pk, kind=OutboxKind.ROUTE_INVOICE)
     return invoice
@@ -278,6 +281,7 @@ def invoice_fail(*, invoice_id: int, error: str) -> Invoice:
                 action="chorus.invoice.technical_error",
                 event_reason=error,
                 error=error[:2000],
+                notified_by_routing=True,
             )
         outbox_mark_processed(invoice_id=invoice.pk, kind=OutboxKind.ROUTE_INVOICE, error=error)
     return invoice

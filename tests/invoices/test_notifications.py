@@ -148,3 +148,83 @@ def test_a_backlog_of_one_kind_does_not_starve_routing(invoice_in, monkeypatch):
     due = outbox_due(older_than=datetime.timedelta(seconds=60), limit=2)
 
     assert route.pk in {row.pk for row in due}
+
+
+def _deposit(invoice_in, supplier_user, capture, *, routed_by_task: bool = True):
+    """Deposit a draft; its on-commit callbacks run (routing in process), nothing else."""
+    draft = invoice_in(InvoiceStatus.BROUILLON, created_by=supplier_user, number="F-77")
+    with capture(execute=routed_by_task) as callbacks:
+        services.invoice_submit(invoice_id=draft.pk, by=supplier_user)
+    return draft, callbacks
+
+
+def test_routing_task_sends_the_deposit_and_verdict_notifications_itself(
+    invoice_in, supplier_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    """One task per invoice: no notification task is sent for the deposit or the verdict."""
+    sent = []
+    monkeypatch.setattr(notify_invoice_event, "delay", lambda event_id: sent.append(event_id))
+    invoice, _ = _deposit(invoice_in, supplier_user, django_capture_on_commit_callbacks)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.MISE_A_DISPOSITION
+    assert sent == []
+    titles = list(
+        Notification.objects.filter(user=supplier_user)
+        .order_by("pk")
+        .values_list("title", flat=True)
+    )
+    assert titles == ["Facture F-77 : déposée", "Facture F-77 : mise à disposition du destinataire"]
+    assert len(mail.outbox) == 2
+    pending = Outbox.objects.filter(
+        invoice=invoice, kind=OutboxKind.NOTIFY_EVENT, processed_at__isnull=True
+    )
+    assert not pending.exists()
+    assert Outbox.objects.filter(invoice=invoice, kind=OutboxKind.NOTIFY_EVENT).count() == 2
+
+
+def test_notifications_the_routing_task_could_not_send_go_to_their_own_tasks(
+    invoice_in, supplier_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    import invoices.notifications as notifications
+
+    def smtp_down(**kwargs):
+        raise OSError("smtp injoignable")
+
+    sent = []
+    monkeypatch.setattr(notifications, "notification_send", smtp_down)
+    monkeypatch.setattr(notify_invoice_event, "delay", lambda event_id: sent.append(event_id))
+    invoice, _ = _deposit(invoice_in, supplier_user, django_capture_on_commit_callbacks)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.MISE_A_DISPOSITION  # routing is not undone
+    pending = Outbox.objects.filter(
+        invoice=invoice, kind=OutboxKind.NOTIFY_EVENT, processed_at__isnull=True
+    )
+    assert sorted(sent) == sorted(pending.values_list("event_id", flat=True))
+    assert len(sent) == 2
+    monkeypatch.undo()
+    for event_id in sent:  # the tasks, once the mail server is back
+        notify_invoice_event.apply(args=[event_id])
+    assert len(mail.outbox) == 2
+    assert not pending.exists()
+
+
+def test_a_deposit_notification_left_by_a_lost_routing_task_is_swept(
+    invoice_in, supplier_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Routing task lost (worker killed): the undispatched notification row is the guarantee."""
+    invoice, callbacks = _deposit(
+        invoice_in, supplier_user, django_capture_on_commit_callbacks, routed_by_task=False
+    )
+    assert len(callbacks) == 2  # routing and documents; the notification waits for routing
+    row = Outbox.objects.get(invoice=invoice, kind=OutboxKind.NOTIFY_EVENT)
+    assert row.dispatched_at is None
+    Outbox.objects.filter(pk=row.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+    monkeypatch.setattr("invoices.tasks.route_invoice.delay", lambda invoice_id: None)
+    outbox_sweep.apply()
+    assert [n.title for n in Notification.objects.filter(user=supplier_user)] == [
+        "Facture F-77 : déposée"
+    ]
+    row.refresh_from_db()
+    assert row.processed_at is not None
