@@ -57,6 +57,7 @@ from invoices.services import (
     MOTIF_MAX_LENGTH,
     LineData,
     invoice_create_draft,
+    invoice_deposit,
     invoice_event_create,
     invoice_make_available_to_accounting,
     invoice_mandate,
@@ -1080,14 +1081,27 @@ class SoumettreView(CproView):
         totals = body.sub("montantTotal")
         exemption = str(body.sub("references").get("motifExonerationTva", ""))
         lines = _lines(body, exemption_motif=exemption)
+        extra_ids = _complementary_ids(body)
+        if mode == DepositMode.SAISIE_API and not lines:
+            raise ChorusError(
+                "lignePoste : au moins une ligne est obligatoire en SAISIE_API.",
+                field="lignePoste",
+            )
+        if mode == DepositMode.SAISIE_API and number and not extra_ids:
+            # The usual API deposit: typed lines, its own number, no attachment: one write.
+            invoice = invoice_deposit(
+                supplier=structure,
+                by=user,
+                lines=lines,
+                check=lambda built: _check_amounts(built, totals),
+                deposit_mode=mode,
+                number=number,
+                **header,
+            )
+            return self._deposited(invoice, structure)
         # One transaction, one structure: draft, update and submit check the membership once.
         with transaction.atomic(), membership_checks_memoised():
             if mode == DepositMode.SAISIE_API:
-                if not lines:
-                    raise ChorusError(
-                        "lignePoste : au moins une ligne est obligatoire en SAISIE_API.",
-                        field="lignePoste",
-                    )
                 invoice = invoice_create_draft(
                     supplier=structure, by=user, lines=lines, deposit_mode=mode, **header
                 )
@@ -1095,7 +1109,7 @@ class SoumettreView(CproView):
                 invoice = self._pdf_draft(request, body, mode=mode, header=header, lines=lines)
             if lines:
                 _check_amounts(invoice, totals)
-            extra = _api_files(request, _complementary_ids(body), field="pieceJointeComplementaire")
+            extra = _api_files(request, extra_ids, field="pieceJointeComplementaire")
             if extra:
                 invoice_add_attachments(
                     invoice_id=invoice.pk, by=user, uploads=[_upload(f) for f in extra]
@@ -1106,6 +1120,9 @@ class SoumettreView(CproView):
                 number=number or invoice.number or _auto_number(invoice),
             )
             invoice = invoice_submit(invoice_id=invoice.pk, by=user)
+        return self._deposited(invoice, structure)
+
+    def _deposited(self, invoice: Invoice, structure) -> Response:
         return ok(
             {
                 **_deposit_answer(invoice),

@@ -35,6 +35,7 @@ from invoices.services.recipient import (
     invoice_suspend,
 )
 from invoices.services.routing import (
+    invoice_deposit,
     invoice_fail,
     invoice_route,
     invoice_submit,
@@ -58,6 +59,7 @@ __all__ = [
     "invoice_create_credit_note",
     "invoice_create_draft",
     "invoice_delete_draft",
+    "invoice_deposit",
     "invoice_event_create",
     "invoice_fail",
     "invoice_make_available_to_accounting",

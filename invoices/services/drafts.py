@@ -167,7 +167,7 @@ def _clean_lines(lines: Iterable[LineData | Mapping[str, Any]]) -> list[InvoiceL
     return [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
 
 
-def _store_lines(invoice: Invoice, cleaned: list[InvoiceLine]) -> None:
+def store_lines(invoice: Invoice, cleaned: list[InvoiceLine]) -> None:
     for line in cleaned:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(cleaned)
@@ -176,7 +176,7 @@ def _store_lines(invoice: Invoice, cleaned: list[InvoiceLine]) -> None:
 def _replace_lines(invoice: Invoice, lines: Iterable[LineData | Mapping[str, Any]]) -> None:
     cleaned = _clean_lines(lines)
     invoice.lines.all().delete()
-    _store_lines(invoice, cleaned)
+    store_lines(invoice, cleaned)
     store_totals(invoice, cleaned)
 
 
@@ -190,6 +190,24 @@ def store_totals(invoice: Invoice, lines: Iterable[InvoiceLine]) -> None:
     invoice.vat_breakdown = [group.as_json() for group in totals.breakdown]
 
 
+def draft_build(
+    *,
+    supplier: Structure,
+    by: User,
+    lines: Iterable[LineData | Mapping[str, Any]] = (),
+    **fields: Any,
+) -> tuple[Invoice, list[InvoiceLine]]:
+    """A new invoice checked and totalled in memory, nothing written: its lines come apart."""
+    require_member(user=by, structure=supplier, role_label="fournisseur")
+    if not supplier.is_active:
+        raise ChorusError("Fournisseur : la structure est inactive.", field="supplier")
+    invoice = Invoice(supplier=supplier, created_by=by)
+    _apply_header(invoice, fields)
+    cleaned = _clean_lines(lines)
+    store_totals(invoice, cleaned)
+    return invoice, cleaned
+
+
 def invoice_create_draft(
     *,
     supplier: Structure,
@@ -198,17 +216,11 @@ def invoice_create_draft(
     **fields: Any,
 ) -> Invoice:
     """Create a BROUILLON (header fields: HEADER_FIELDS); everything is checked again on deposit."""
-    require_member(user=by, structure=supplier, role_label="fournisseur")
-    if not supplier.is_active:
-        raise ChorusError("Fournisseur : la structure est inactive.", field="supplier")
+    invoice, cleaned = draft_build(supplier=supplier, by=by, lines=lines, **fields)
     with transaction.atomic():
-        invoice = Invoice(supplier=supplier, created_by=by)
-        _apply_header(invoice, fields)
         # A new invoice has no lines to replace: totals first, then one INSERT per table.
-        cleaned = _clean_lines(lines)
-        store_totals(invoice, cleaned)
         invoice.save()
-        _store_lines(invoice, cleaned)
+        store_lines(invoice, cleaned)
         invoice_event_create(
             invoice=invoice,
             action="chorus.invoice.draft_created",

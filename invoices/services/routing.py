@@ -1,6 +1,8 @@
 """Deposit (BROUILLON → DEPOSEE), routing to the recipient, outbox bookkeeping."""
 
 import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
@@ -23,7 +25,7 @@ from invoices.services.common import (
     party_snapshot,
     require_member,
 )
-from invoices.services.drafts import store_totals
+from invoices.services.drafts import LineData, draft_build, store_lines, store_totals
 from invoices.services.outbox import (
     outbox_enqueue,
     outbox_enqueue_many,
@@ -85,50 +87,83 @@ def _check_duplicate_number(invoice: Invoice) -> None:
         )
 
 
+def _check_terms(by: User) -> None:
+    if not user_can_deposit(user=by):
+        raise ChorusError(
+            "Conditions d'utilisation : acceptez les CGU et le mandat de facturation en "
+            "vigueur avant de déposer une facture.",
+            field="terms",
+            code="cgu",
+        )
+
+
+def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool) -> Invoice:
+    """BROUILLON → DEPOSEE of a checked depositor's invoice (caller holds the atomic): the deposit
+    checks, frozen totals, party snapshots, the transition and its event, the outbox rows.
+    `new`: the invoice and its lines are written here for the first time (one INSERT each)."""
+    _check_required_for_deposit(invoice, lines)
+    _check_duplicate_number(invoice)
+    store_totals(invoice, lines)
+    invoice.supplier_snapshot = party_snapshot(invoice.supplier)
+    recipient = find_recipient(invoice.recipient_siret)
+    if recipient is not None:
+        invoice.recipient_snapshot = party_snapshot(recipient)
+    try:
+        with transaction.atomic():
+            apply_transition(
+                invoice,
+                "submit",
+                action="chorus.invoice.deposited",
+                actor=by,
+                at=timezone.now(),
+                event_data={"total_gross": str(invoice.total_gross)},
+                notified_by_routing=True,
+            )
+    except IntegrityError:
+        raise ChorusError(
+            f"Numéro de facture : « {invoice.number} » a déjà été déposé par votre structure.",
+            field="number",
+            code="doublon",
+        ) from None
+    if new:
+        store_lines(invoice, lines)
+    outbox_enqueue_many(
+        invoice=invoice, kinds=[OutboxKind.ROUTE_INVOICE, OutboxKind.RENDER_DOCUMENTS]
+    )
+    return invoice
+
+
 def invoice_submit(*, invoice_id: int, by: User) -> Invoice:
     """BROUILLON → DEPOSEE: checks, frozen totals, party snapshot, outbox row, routing task."""
     with transaction.atomic():
         invoice = lock_invoice(invoice_id)
         ensure_can(invoice, "submit")
         require_member(user=by, structure=invoice.supplier, role_label="fournisseur")
-        if not user_can_deposit(user=by):
-            raise ChorusError(
-                "Conditions d'utilisation : acceptez les CGU et le mandat de facturation en "
-                "vigueur avant de déposer une facture.",
-                field="terms",
-                code="cgu",
-            )
+        _check_terms(by)
         if not invoice.supplier.is_active:
             raise ChorusError("Fournisseur : la structure est inactive.", field="supplier")
-        lines = list(invoice.lines.all())
-        _check_required_for_deposit(invoice, lines)
-        _check_duplicate_number(invoice)
-        store_totals(invoice, lines)
-        invoice.supplier_snapshot = party_snapshot(invoice.supplier)
-        recipient = find_recipient(invoice.recipient_siret)
-        if recipient is not None:
-            invoice.recipient_snapshot = party_snapshot(recipient)
-        try:
-            with transaction.atomic():
-                apply_transition(
-                    invoice,
-                    "submit",
-                    action="chorus.invoice.deposited",
-                    actor=by,
-                    at=timezone.now(),
-                    event_data={"total_gross": str(invoice.total_gross)},
-                    notified_by_routing=True,
-                )
-        except IntegrityError:
-            raise ChorusError(
-                f"Numéro de facture : « {invoice.number} » a déjà été déposé par votre structure.",
-                field="number",
-                code="doublon",
-            ) from None
-        outbox_enqueue_many(
-            invoice=invoice, kinds=[OutboxKind.ROUTE_INVOICE, OutboxKind.RENDER_DOCUMENTS]
-        )
-    return invoice
+        return _deposit(invoice, list(invoice.lines.all()), by=by, new=False)
+
+
+def invoice_deposit(
+    *,
+    supplier: Structure,
+    by: User,
+    lines: Iterable[LineData | Mapping[str, Any]],
+    check: Callable[[Invoice], None] | None = None,
+    **fields: Any,
+) -> Invoice:
+    """Create and deposit in one write (the API's `soumettre`): the checks, the deposit event and
+    the outbox rows of `invoice_create_draft` then `invoice_submit`, without writing a draft first
+    (no draft INSERT, UPDATE and re-reads: issue 9, P1). `check` runs on the complete, totalled
+    invoice before anything is written (the API's amount check)."""
+    # draft_build checks the membership and that the supplier is active.
+    invoice, cleaned = draft_build(supplier=supplier, by=by, lines=lines, **fields)
+    if check is not None:
+        check(invoice)
+    _check_terms(by)
+    with transaction.atomic():
+        return _deposit(invoice, cleaned, by=by, new=True)
 
 
 def find_recipient(siret: str) -> Structure | None:

@@ -338,3 +338,129 @@ def test_credit_note_of_a_draft_is_refused(invoice_in, supplier_user):
     draft = invoice_in(InvoiceStatus.BROUILLON)
     with pytest.raises(ChorusError, match="action « créer un avoir » impossible"):
         services.invoice_create_credit_note(invoice_id=draft.pk, by=supplier_user)
+
+
+# Create and deposit in one write (API `soumettre`) ------------------------------------------------
+
+
+@pytest.fixture
+def deposit_now(supplier, recipient, django_capture_on_commit_callbacks):
+    """Create and deposit in one write, with a complete invoice unless told otherwise."""
+
+    def deposit(user, **overrides):
+        fields = {
+            "number": "F-2026-009",
+            "recipient_siret": recipient.siret,
+            "issue_date": timezone.localdate(),
+            "lines": [
+                LINE,
+                {"designation": "Livraison", "quantity": 1, "unit_price": "15", "vat_rate": "5.5"},
+            ],
+            **overrides,
+        }
+        with django_capture_on_commit_callbacks() as callbacks:
+            invoice = services.invoice_deposit(supplier=supplier, by=user, **fields)
+        return invoice, callbacks
+
+    return deposit
+
+
+def test_deposit_in_one_write_gives_what_draft_then_submit_gives(
+    draft, supplier_user, deposit_now, django_capture_on_commit_callbacks
+):
+    submitted, submit_callbacks = submit(draft, supplier_user, django_capture_on_commit_callbacks)
+    direct, callbacks = deposit_now(supplier_user)
+    direct.refresh_from_db()
+    submitted.refresh_from_db()
+    same = [
+        "status",
+        "supplier_id",
+        "recipient_siret",
+        "total_net",
+        "total_vat",
+        "total_gross",
+        "vat_breakdown",
+        "supplier_snapshot",
+        "recipient_snapshot",
+        "number_year",
+        "issue_date",
+        "created_by_id",
+        "currency",
+        "type",
+        "cadre",
+    ]
+    assert {name: getattr(direct, name) for name in same} == {
+        name: getattr(submitted, name) for name in same
+    }
+    assert direct.status == InvoiceStatus.DEPOSEE
+    assert direct.deposited_at is not None
+    assert [(line.position, line.line_net) for line in direct.lines.order_by("position")] == [
+        (line.position, line.line_net) for line in submitted.lines.order_by("position")
+    ]
+    (event,) = direct.events.all()  # one action, one entry: the deposit
+    assert (event.action, event.from_status, event.to_status, event.actor) == (
+        "chorus.invoice.deposited",
+        "BROUILLON",
+        "DEPOSEE",
+        supplier_user,
+    )
+    kinds = sorted(Outbox.objects.filter(invoice=direct).values_list("kind", flat=True))
+    assert kinds == sorted(
+        [OutboxKind.ROUTE_INVOICE, OutboxKind.RENDER_DOCUMENTS, OutboxKind.NOTIFY_EVENT]
+    )
+    assert len(callbacks) == len(submit_callbacks) == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"number": ""}, "number"),
+        ({"issue_date": None}, "issue_date"),
+        ({"lines": []}, "lines"),
+        (
+            {"lines": [{"designation": "", "quantity": 1, "unit_price": 1, "vat_rate": 20}]},
+            "designation",
+        ),
+        ({"recipient_siret": "123"}, "recipient_siret"),
+    ],
+)
+def test_deposit_in_one_write_refuses_like_submit_and_writes_nothing(
+    supplier_user, deposit_now, overrides, field
+):
+    with pytest.raises(ChorusError) as caught:
+        deposit_now(supplier_user, **overrides)
+    assert caught.value.field == field
+    assert not Invoice.objects.exists()
+    assert not Outbox.objects.exists()
+
+
+def test_deposit_in_one_write_checks_membership_and_terms(supplier_user, deposit_now):
+    with pytest.raises(ChorusError, match="pas rattaché"):
+        deposit_now(UserFactory())
+    TermsAcceptance.objects.filter(user=supplier_user, document="MANDAT_FACTURATION").delete()
+    with pytest.raises(ChorusError, match="mandat de facturation"):
+        deposit_now(supplier_user)
+    assert not Invoice.objects.exists()
+
+
+def test_deposit_in_one_write_refuses_a_number_already_deposited(
+    supplier_user, invoice_in, deposit_now
+):
+    existing = invoice_in(InvoiceStatus.MISE_A_DISPOSITION, number="F-2026-009")
+    with pytest.raises(ChorusError, match="a déjà été déposé") as caught:
+        deposit_now(supplier_user)
+    assert caught.value.code == "doublon"
+    assert list(Invoice.objects.values_list("pk", flat=True)) == [existing.pk]
+
+
+def test_deposit_in_one_write_runs_the_callers_check_before_writing(supplier_user, deposit_now):
+    seen = []
+
+    def refuse(invoice):
+        seen.append((invoice.pk, invoice.total_gross))
+        raise ChorusError("montantTotal : faux.", field="montantHtTotal")
+
+    with pytest.raises(ChorusError, match="montantTotal"):
+        deposit_now(supplier_user, check=refuse)
+    assert seen == [(None, Decimal("75.71"))]  # complete and totalled, not yet written
+    assert not Invoice.objects.exists()
