@@ -6,8 +6,27 @@ from django.core.mail.backends.base import BaseEmailBackend
 class SandboxEmailBackend(BaseEmailBackend):
     """Keep a copy of every message in the database, then hand it to the real backend.
 
-    Lets a sandbox user click an activation link without any SMTP server.
+    Lets a sandbox user click an activation link without any SMTP server. Opened (`with
+    get_connection() as connection:`), it keeps one connection of the real backend until closed,
+    so several messages share one SMTP session, as with the real backend alone.
     """
+
+    def __init__(self, fail_silently: bool = False, **kwargs) -> None:
+        super().__init__(fail_silently=fail_silently, **kwargs)
+        self._inner: BaseEmailBackend | None = None
+
+    def _real(self) -> BaseEmailBackend:
+        return get_connection(settings.CHORUS_INNER_EMAIL_BACKEND, fail_silently=self.fail_silently)
+
+    def open(self):
+        if self._inner is None:
+            self._inner = self._real()
+        return self._inner.open()
+
+    def close(self) -> None:
+        inner, self._inner = self._inner, None
+        if inner is not None:
+            inner.close()
 
     def send_messages(self, email_messages) -> int:
         from accounts.models import SandboxEmail
@@ -24,7 +43,4 @@ class SandboxEmailBackend(BaseEmailBackend):
                 body=message.body,
                 html_body=html,
             )
-        inner = get_connection(
-            settings.CHORUS_INNER_EMAIL_BACKEND, fail_silently=self.fail_silently
-        )
-        return inner.send_messages(email_messages)
+        return (self._inner or self._real()).send_messages(email_messages)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,12 +14,18 @@ class _AlreadyThere(Exception):
 
 
 def notification_send(
-    *, user: User, key: str, title: str, body: str, url: str = ""
+    *,
+    user: User,
+    key: str,
+    title: str,
+    body: str,
+    url: str = "",
+    connection: BaseEmailBackend | None = None,
 ) -> Notification:
     """Create the in-app notification once per (user, key) and e-mail it if not yet e-mailed.
 
     Safe to call again with the same key (task retries): no second notification, no second e-mail
-    once the first has gone.
+    once the first has gone. `connection`: an open mail connection shared by several sends.
     """
     # First time (the usual case): the row, stamped as e-mailed, and the e-mail in one
     # transaction, so no one sees the stamp before the e-mail has gone, and a failed e-mail
@@ -36,7 +43,7 @@ def notification_send(
                 )
             except IntegrityError:
                 raise _AlreadyThere from None
-            _email(user=user, title=title, body=body, url=url)
+            _email(user=user, title=title, body=body, url=url, connection=connection)
             return notification
     except _AlreadyThere:
         pass
@@ -46,13 +53,15 @@ def notification_send(
         )
         notification = Notification.objects.select_for_update().get(pk=notification.pk)
         if notification.emailed_at is None:
-            _email(user=user, title=title, body=body, url=url)
+            _email(user=user, title=title, body=body, url=url, connection=connection)
             notification.emailed_at = timezone.now()
             notification.save(update_fields=["emailed_at"])
     return notification
 
 
-def _email(*, user: User, title: str, body: str, url: str) -> None:
+def _email(
+    *, user: User, title: str, body: str, url: str, connection: BaseEmailBackend | None
+) -> None:
     link = f"\n\n{settings.CHORUS_SITE_URL.rstrip('/')}{url}" if url else ""
     send_mail(
         settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + title,
@@ -60,6 +69,7 @@ def _email(*, user: User, title: str, body: str, url: str) -> None:
         "ceci n'est pas Chorus Pro)",
         None,
         [user.notification_email],
+        connection=connection,
     )
 
 

@@ -1,5 +1,7 @@
 """Tell the supplier about every status change of its invoice (portal and e-mail)."""
 
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 
 from accounts.models import User
@@ -59,14 +61,19 @@ def _message(row: dict) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
-def _notify(row: dict, recipients: list[User]) -> int:
+def _notify(row: dict, recipients: list[User], connection: BaseEmailBackend | None = None) -> int:
     notified = 0
     if should_notify(from_status=row["from_status"], to_status=row["to_status"]):
         title, body = _message(row)
         url = reverse("invoices:detail", args=[row["invoice_id"]])
         for user in recipients:
             notification_send(
-                user=user, key=f"invoice-event-{row['id']}", title=title, body=body, url=url
+                user=user,
+                key=f"invoice-event-{row['id']}",
+                title=title,
+                body=body,
+                url=url,
+                connection=connection,
             )
             notified += 1
     outbox_mark_processed(
@@ -99,8 +106,9 @@ def invoice_notify_pending(*, invoice_id: int) -> int:
 
     The routing task calls it once its transaction has committed: the deposit and the routing
     verdict are notified by that one task instead of one task per event (issue 9, P2). Events are
-    read in one query and the recipients once (same invoice, same people). Idempotent, like
-    `invoice_event_notify`; a row left pending is sent again by the outbox sweep.
+    read in one query, the recipients once (same invoice, same people), and the e-mails share one
+    mail connection (one SMTP session). Idempotent, like `invoice_event_notify`; a row left
+    pending is sent again by the outbox sweep.
     """
     rows = list(
         InvoiceEvent.objects.filter(
@@ -115,4 +123,5 @@ def invoice_notify_pending(*, invoice_id: int) -> int:
         return 0
     notifying = [row for row in rows if should_notify(**_statuses(row))]
     recipients = _recipients_of(notifying[0]) if notifying else []
-    return sum(_notify(row, recipients) for row in rows)
+    with get_connection() as connection:  # one SMTP session for all of them
+        return sum(_notify(row, recipients, connection) for row in rows)

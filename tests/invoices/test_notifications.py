@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from accounts.models import Notification
@@ -228,3 +229,41 @@ def test_a_deposit_notification_left_by_a_lost_routing_task_is_swept(
     ]
     row.refresh_from_db()
     assert row.processed_at is not None
+
+
+class SessionCountingBackend(locmem.EmailBackend):
+    """locmem that opens a "session" per send unless already open, as the SMTP backend does."""
+
+    sessions = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connected = False
+
+    def open(self):
+        if self.connected:
+            return False
+        self.connected = True
+        type(self).sessions += 1
+        return True
+
+    def close(self):
+        self.connected = False
+
+    def send_messages(self, messages):
+        opened = self.open()
+        try:
+            return super().send_messages(messages)
+        finally:
+            if opened:
+                self.close()
+
+
+def test_routing_task_sends_its_notifications_over_one_mail_session(
+    invoice_in, supplier_user, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    settings.CHORUS_INNER_EMAIL_BACKEND = f"{__name__}.SessionCountingBackend"
+    monkeypatch.setattr(SessionCountingBackend, "sessions", 0)
+    _deposit(invoice_in, supplier_user, django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 2  # deposit and verdict
+    assert SessionCountingBackend.sessions == 1
