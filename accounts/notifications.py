@@ -1,5 +1,7 @@
 """Notify users in the portal and by e-mail (to their contact address)."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.core.mail.backends.base import BaseEmailBackend
@@ -57,6 +59,73 @@ def notification_send(
             notification.emailed_at = timezone.now()
             notification.save(update_fields=["emailed_at"])
     return notification
+
+
+@dataclass(frozen=True)
+class NotificationItem:
+    key: str
+    title: str
+    body: str
+    url: str = ""
+
+
+def notification_send_many(
+    *,
+    user: User,
+    items: list[NotificationItem],
+    subject: str,
+    connection: BaseEmailBackend | None = None,
+) -> int:
+    """Several notifications for one user at once: one in-app notification each, one e-mail for
+    all of them (`subject`, the bodies one after the other). Returns how many were created.
+
+    Same guarantees as `notification_send`: the rows and the e-mail in one transaction; if any
+    of them exists already (a retry, a concurrent sender), each item takes `notification_send`,
+    which neither duplicates a row nor e-mails one twice.
+    """
+    if len(items) == 1:
+        item = items[0]
+        notification_send(
+            user=user,
+            key=item.key,
+            title=item.title,
+            body=item.body,
+            url=item.url,
+            connection=connection,
+        )
+        return 1
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            try:
+                rows = Notification.objects.bulk_create(
+                    Notification(
+                        user=user,
+                        key=item.key,
+                        title=item.title,
+                        body=item.body,
+                        url=item.url,
+                        emailed_at=now,
+                    )
+                    for item in items
+                )
+            except IntegrityError:
+                raise _AlreadyThere from None
+            body = "\n\n".join(item.body for item in items)
+            _email(user=user, title=subject, body=body, url=items[-1].url, connection=connection)
+            return len(rows)
+    except _AlreadyThere:
+        pass
+    for item in items:
+        notification_send(
+            user=user,
+            key=item.key,
+            title=item.title,
+            body=item.body,
+            url=item.url,
+            connection=connection,
+        )
+    return len(items)
 
 
 def _email(

@@ -1,11 +1,11 @@
 """Tell the supplier about every status change of its invoice (portal and e-mail)."""
 
 from django.core.mail import get_connection
-from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
-from accounts.notifications import notification_send
+from accounts.notifications import NotificationItem, notification_send, notification_send_many
 from invoices.choices import InvoiceStatus, OutboxKind
 from invoices.models import Invoice, InvoiceEvent, Outbox
 from invoices.services.common import should_notify
@@ -61,7 +61,7 @@ def _message(row: dict) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
-def _notify(row: dict, recipients: list[User], connection: BaseEmailBackend | None = None) -> int:
+def _notify(row: dict, recipients: list[User]) -> int:
     notified = 0
     if should_notify(from_status=row["from_status"], to_status=row["to_status"]):
         title, body = _message(row)
@@ -73,7 +73,6 @@ def _notify(row: dict, recipients: list[User], connection: BaseEmailBackend | No
                 title=title,
                 body=body,
                 url=url,
-                connection=connection,
             )
             notified += 1
     outbox_mark_processed(
@@ -106,9 +105,10 @@ def invoice_notify_pending(*, invoice_id: int) -> int:
 
     The routing task calls it once its transaction has committed: the deposit and the routing
     verdict are notified by that one task instead of one task per event (issue 9, P2). Events are
-    read in one query, the recipients once (same invoice, same people), and the e-mails share one
-    mail connection (one SMTP session). Idempotent, like `invoice_event_notify`; a row left
-    pending is sent again by the outbox sweep.
+    read in one query and the recipients once (same invoice, same people). Each person gets one
+    in-app notification per event but a single e-mail for all of them («déposée, puis mise à
+    disposition du destinataire»), over one mail connection. Idempotent, like
+    `invoice_event_notify`; a row left pending is sent again by the outbox sweep.
     """
     rows = list(
         InvoiceEvent.objects.filter(
@@ -122,6 +122,26 @@ def invoice_notify_pending(*, invoice_id: int) -> int:
     if not rows:
         return 0
     notifying = [row for row in rows if should_notify(**_statuses(row))]
-    recipients = _recipients_of(notifying[0]) if notifying else []
-    with get_connection() as connection:  # one SMTP session for all of them
-        return sum(_notify(row, recipients, connection) for row in rows)
+    notified = 0
+    if notifying:
+        url = reverse("invoices:detail", args=[invoice_id])
+        items = [
+            NotificationItem(f"invoice-event-{row['id']}", *_message(row), url) for row in notifying
+        ]
+        first = notifying[0]
+        statuses = ", puis ".join(
+            InvoiceStatus(row["to_status"]).label.lower() for row in notifying
+        )
+        subject = f"Facture {first['invoice__number'] or invoice_id} : {statuses}"
+        with get_connection() as connection:  # one SMTP session for everyone
+            for user in _recipients_of(first):
+                notification_send_many(
+                    user=user, items=items, subject=subject, connection=connection
+                )
+                notified += len(items)
+    Outbox.objects.filter(
+        kind=OutboxKind.NOTIFY_EVENT,
+        processed_at__isnull=True,
+        event_id__in=[row["id"] for row in rows],
+    ).update(processed_at=timezone.now())
+    return notified

@@ -95,3 +95,39 @@ def test_admin_lists_notifications(admin_client):
     response = admin_client.get(reverse("admin:accounts_notification_changelist"))
 
     assert "Statut changé" in response.text
+
+
+def test_several_notifications_are_stored_each_and_emailed_together_once():
+    from accounts.notifications import NotificationItem, notification_send_many
+
+    user = UserFactory(contact_email="compta@example.test")
+    items = [
+        NotificationItem("a", "Facture F-1 : déposée", "Déposée.", "/factures/1/"),
+        NotificationItem("b", "Facture F-1 : mise à disposition", "Disponible.", "/factures/1/"),
+    ]
+    sent = notification_send_many(user=user, items=items, subject="Facture F-1 : deux étapes")
+    assert sent == 2
+    assert sorted(Notification.objects.values_list("key", flat=True)) == ["a", "b"]
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
+    (email,) = mail.outbox
+    assert email.subject == "[chorus] Facture F-1 : deux étapes"
+    assert email.body.index("Déposée.") < email.body.index("Disponible.")
+    # Again (a retry): nothing new stored, nothing e-mailed twice.
+    notification_send_many(user=user, items=items, subject="Facture F-1 : deux étapes")
+    assert Notification.objects.count() == 2
+    assert len(mail.outbox) == 1
+
+
+def test_grouped_sending_fails_whole_and_leaves_nothing_half_done(monkeypatch):
+    from accounts import notifications
+    from accounts.notifications import NotificationItem, notification_send_many
+
+    def smtp_down(*args, **kwargs):
+        raise OSError("smtp injoignable")
+
+    monkeypatch.setattr(notifications, "send_mail", smtp_down)
+    user = UserFactory()
+    items = [NotificationItem("a", "A", "a."), NotificationItem("b", "B", "b.")]
+    with pytest.raises(OSError, match="smtp injoignable"):
+        notification_send_many(user=user, items=items, subject="A et B")
+    assert not Notification.objects.exists()  # the retry will send both

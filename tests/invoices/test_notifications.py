@@ -175,7 +175,13 @@ def test_routing_task_sends_the_deposit_and_verdict_notifications_itself(
         .values_list("title", flat=True)
     )
     assert titles == ["Facture F-77 : déposée", "Facture F-77 : mise à disposition du destinataire"]
-    assert len(mail.outbox) == 2
+    (email,) = mail.outbox  # one e-mail for both changes
+    assert email.subject == (
+        "[chorus] Facture F-77 : déposée, puis mise à disposition du destinataire"
+    )
+    assert "au statut « Déposée »" in email.body
+    assert "au statut « Mise à disposition du destinataire »" in email.body
+    assert email.body.index("« Déposée »") < email.body.index("« Mise à disposition")
     pending = Outbox.objects.filter(
         invoice=invoice, kind=OutboxKind.NOTIFY_EVENT, processed_at__isnull=True
     )
@@ -192,7 +198,7 @@ def test_notifications_the_routing_task_could_not_send_go_to_their_own_tasks(
         raise OSError("smtp injoignable")
 
     sent = []
-    monkeypatch.setattr(notifications, "notification_send", smtp_down)
+    monkeypatch.setattr(notifications, "notification_send_many", smtp_down)
     monkeypatch.setattr(notify_invoice_event, "delay", lambda event_id: sent.append(event_id))
     invoice, _ = _deposit(invoice_in, supplier_user, django_capture_on_commit_callbacks)
     invoice.refresh_from_db()
@@ -265,5 +271,29 @@ def test_routing_task_sends_its_notifications_over_one_mail_session(
     settings.CHORUS_INNER_EMAIL_BACKEND = f"{__name__}.SessionCountingBackend"
     monkeypatch.setattr(SessionCountingBackend, "sessions", 0)
     _deposit(invoice_in, supplier_user, django_capture_on_commit_callbacks)
-    assert len(mail.outbox) == 2  # deposit and verdict
+    assert len(mail.outbox) == 1  # deposit and verdict, in one e-mail
     assert SessionCountingBackend.sessions == 1
+
+
+def test_grouped_notifications_are_sent_once_even_when_one_went_already(
+    invoice_in, supplier_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The deposit's notification went by its own task (sweep) before routing ran: the routing
+    task sends only the verdict, and nothing twice."""
+    from invoices.notifications import invoice_notify_pending
+
+    invoice, _ = _deposit(
+        invoice_in, supplier_user, django_capture_on_commit_callbacks, routed_by_task=False
+    )
+    deposit_row = Outbox.objects.get(invoice=invoice, kind=OutboxKind.NOTIFY_EVENT)
+    notify_invoice_event.apply(args=[deposit_row.event_id])  # the sweep's task
+    services.invoice_route(invoice_id=invoice.pk)
+    Outbox.objects.filter(pk=deposit_row.pk).update(processed_at=None)  # as if not yet marked
+    assert invoice_notify_pending(invoice_id=invoice.pk) == 2
+    assert invoice_notify_pending(invoice_id=invoice.pk) == 0  # all marked processed
+    titles = sorted(Notification.objects.values_list("title", flat=True))
+    assert titles == ["Facture F-77 : déposée", "Facture F-77 : mise à disposition du destinataire"]
+    assert [m.subject for m in mail.outbox] == [
+        "[chorus] Facture F-77 : déposée",
+        "[chorus] Facture F-77 : mise à disposition du destinataire",
+    ]
