@@ -77,45 +77,37 @@ def notification_send_many(
     connection: BaseEmailBackend | None = None,
 ) -> int:
     """Several notifications for one user at once: one in-app notification each, one e-mail for
-    all of them (`subject`, the bodies one after the other). Returns how many were created.
+    all of them (`subject`, the bodies one after the other). Returns the number of items.
 
     Same guarantees as `notification_send`: the rows and the e-mail in one transaction; if any
     of them exists already (a retry, a concurrent sender), each item takes `notification_send`,
     which neither duplicates a row nor e-mails one twice.
     """
-    if len(items) == 1:
-        item = items[0]
-        notification_send(
-            user=user,
-            key=item.key,
-            title=item.title,
-            body=item.body,
-            url=item.url,
-            connection=connection,
-        )
-        return 1
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            try:
-                rows = Notification.objects.bulk_create(
-                    Notification(
-                        user=user,
-                        key=item.key,
-                        title=item.title,
-                        body=item.body,
-                        url=item.url,
-                        emailed_at=now,
+    if len(items) > 1:
+        try:
+            with transaction.atomic():
+                now = timezone.now()
+                try:
+                    Notification.objects.bulk_create(
+                        Notification(
+                            user=user,
+                            key=item.key,
+                            title=item.title,
+                            body=item.body,
+                            url=item.url,
+                            emailed_at=now,
+                        )
+                        for item in items
                     )
-                    for item in items
+                except IntegrityError:
+                    raise _AlreadyThere from None
+                body = "\n\n".join(item.body for item in items)
+                _email(
+                    user=user, title=subject, body=body, url=items[-1].url, connection=connection
                 )
-            except IntegrityError:
-                raise _AlreadyThere from None
-            body = "\n\n".join(item.body for item in items)
-            _email(user=user, title=subject, body=body, url=items[-1].url, connection=connection)
-            return len(rows)
-    except _AlreadyThere:
-        pass
+                return len(items)
+        except _AlreadyThere:
+            pass  # some went already: one by one below, each at most once
     for item in items:
         notification_send(
             user=user,
