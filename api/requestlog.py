@@ -2,9 +2,10 @@
 
 `RequestLogMiddleware` records every call to `/cpro/` and to the integrator control API
 (`/integrateur/api/`) made with a valid OAuth token, per (application, structure of the technical
-account), keeping the last `CHORUS_REQUEST_LOG_SIZE` (default 200). Secrets are masked
-(Authorization, cpro-account, passwords, client secrets) and base64 file contents replaced by
-« <fichier base64: N octets> »; bodies are cut at `CHORUS_REQUEST_LOG_BODY_MAX` characters (4096).
+account), showing the last `CHORUS_REQUEST_LOG_SIZE` (default 200; older ones are pruned every few
+calls). Secrets are masked (Authorization, cpro-account, passwords, client secrets) and base64
+file contents replaced by « <fichier base64: N octets> »; bodies are cut at
+`CHORUS_REQUEST_LOG_BODY_MAX` characters (4096).
 """
 
 import csv
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
@@ -168,10 +169,35 @@ def request_log_record(
         response_body=mask_body(response_body, response.get("Content-Type", "")),
         fault=fault[:100],
     )
-    with transaction.atomic():  # one commit for the entry and the pruning
-        entry.save(force_insert=True)
+    entry.save(force_insert=True)  # autocommit: one statement, one round trip
+    if _prune_due(identity.client_id, structure.pk if structure else None):
         request_log_prune(client_id=identity.client_id, structure=structure)
     return entry
+
+
+# Writes of this process per (application, structure) since its last pruning. Pruning at every
+# write cost a DELETE (and a transaction) per API call; every PRUNE_EVERY writes keeps the table
+# within N + PRUNE_EVERY × processes rows per pair, and readers only ever show the newest N.
+PRUNE_EVERY = 25
+_WRITES_SINCE_PRUNE: dict[tuple[str, int | None], int] = {}
+
+
+def _prune_due(client_id: str, structure_id: int | None) -> bool:
+    key = (client_id, structure_id)
+    count = _WRITES_SINCE_PRUNE.get(key, PRUNE_EVERY)  # the first write of a process prunes
+    if count >= PRUNE_EVERY:
+        if len(_WRITES_SINCE_PRUNE) > 10_000:
+            _WRITES_SINCE_PRUNE.clear()
+        _WRITES_SINCE_PRUNE[key] = 1
+        return True
+    _WRITES_SINCE_PRUNE[key] = count + 1
+    return False
+
+
+def _newest(qs):
+    """The newest N entries of a pair's queryset (more may be stored until the next pruning)."""
+    boundary = qs.order_by("-id").values("id")[_log_size() - 1 : _log_size()]
+    return qs.filter(id__gte=Coalesce(Subquery(boundary), 0))
 
 
 def request_log_prune(*, client_id: str, structure: Structure | None) -> int:
@@ -229,7 +255,7 @@ def request_log_page(
     *, client_id: str, structure: Structure, before: int | None = None, limit: int = 50
 ) -> tuple[list[RequestLogEntry], int | None]:
     """Newest first, keyset-paginated on id: (entries, id to pass as `before` for the next page)."""
-    qs = RequestLogEntry.objects.filter(client_id=client_id, structure=structure)
+    qs = _newest(RequestLogEntry.objects.filter(client_id=client_id, structure=structure))
     if before:
         qs = qs.filter(id__lt=before)
     limit = min(max(limit, 1), 500)
@@ -262,7 +288,7 @@ def entry_as_json(entry: RequestLogEntry) -> dict[str, Any]:
 
 def request_log_export(*, client_id: str, structure: Structure, kind: str) -> tuple[str, str]:
     """(content, content type) of the whole log of (application, structure), oldest first."""
-    entries = RequestLogEntry.objects.filter(client_id=client_id, structure=structure)
+    entries = _newest(RequestLogEntry.objects.filter(client_id=client_id, structure=structure))
     rows = [entry_as_json(entry) for entry in entries.order_by("id")]
     if kind == "csv":
         out = io.StringIO()

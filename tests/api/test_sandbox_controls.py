@@ -121,10 +121,21 @@ def test_request_log_pages_by_keyset_and_exports(api):
 
 
 @override_settings(CHORUS_REQUEST_LOG_SIZE=3)
-def test_request_log_keeps_only_the_last_n_per_application(api):
+def test_request_log_keeps_only_the_last_n_per_application(api, monkeypatch):
+    from api import requestlog
+
+    monkeypatch.setattr(requestlog, "PRUNE_EVERY", 2)
+    monkeypatch.setattr(requestlog, "_WRITES_SINCE_PRUNE", {})
     for _ in range(6):
         api.get(HEALTH)
-    assert RequestLogEntry.objects.count() == 3
+    # Pruned at the 1st, 3rd and 5th write (every 2nd of this process): the 6th is extra.
+    assert RequestLogEntry.objects.count() == 4
+    stored = list(RequestLogEntry.objects.order_by("-id"))
+    pair = {"client_id": stored[0].client_id, "structure": stored[0].structure}
+    page, _ = requestlog.request_log_page(**pair, limit=50)
+    assert page == stored[:3]  # readers see the newest N only
+    content, _ = requestlog.request_log_export(**pair, kind="json")
+    assert [row["id"] for row in json.loads(content)] == sorted(e.pk for e in stored[:3])
 
 
 def test_mask_value_hides_secret_keys_anywhere():
