@@ -1,32 +1,98 @@
-import logging
+"""PISTE-style rate limit per application (the OAuth client), in O(1) per call.
 
+DRF's SimpleRateThrottle keeps the timestamp of every call of the period in one cache value, read,
+unpickled, extended and written back at each call: at the bench's rate that is thousands of floats
+per request. This throttle is a sliding-window counter instead (the approximation gateways use):
+one counter per fixed window, and the count of the period is the current window's plus the
+previous window's weighted by the part of it still inside the period. On Redis it is one
+pipelined round trip (INCR, EXPIRE NX, GET); on the embedded default it goes through the cache API.
+"""
+
+import functools
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
 
-class ApplicationRateThrottle(SimpleRateThrottle):
-    """Rate limit per PISTE application (the OAuth client), as the gateway does."""
+def _on_redis() -> bool:
+    return isinstance(caches["default"], RedisCache)
+
+
+@functools.cache
+def _redis():
+    """One client per process on the cache's own server (Django's cache builds a client per
+    call); the keys are the cache's (`make_and_validate_key`), so the cache API reads them too."""
+    import redis
+
+    location = settings.CACHES["default"]["LOCATION"]
+    server = location[0] if isinstance(location, list | tuple) else location.split(",")[0]
+    return redis.Redis.from_url(server, socket_timeout=2, socket_connect_timeout=2)
+
+
+def _window_counts(current: str, previous: str, ttl: int) -> tuple[int, int]:
+    """Add this call to the current window; return (current, previous) counts."""
+    if _on_redis():
+        pipe = _redis().pipeline(transaction=False)
+        key = cache.make_and_validate_key(current)
+        pipe.incr(key)
+        pipe.expire(key, ttl, nx=True)
+        pipe.get(cache.make_and_validate_key(previous))
+        count, _, before = pipe.execute()
+        return int(count), int(before or 0)
+    cache.add(current, 0, ttl)
+    return cache.incr(current), int(cache.get(previous) or 0)
+
+
+def _window_undo(current: str) -> None:
+    """Take a refused call back out of its window (refused calls do not use the quota)."""
+    if _on_redis():
+        _redis().decr(cache.make_and_validate_key(current))
+    else:
+        cache.decr(current)
+
+
+class ApplicationRateThrottle(BaseThrottle):
+    """Rate limit per PISTE application, as the gateway does (`DEFAULT_THROTTLE_RATES["piste"]`)."""
 
     scope = "piste"
 
+    def __init__(self) -> None:
+        self._wait: float | None = None
+
     def allow_request(self, request, view) -> bool:
-        # The counters live in the cache (Redis). A deposit needs only PostgreSQL: with Redis down
-        # the limit fails open rather than turning every call into a 500 (reliability gate R3).
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # read now: overrides apply
+        application = getattr(request, "piste_application", None)
+        if not rate or application is None:
+            return True
+        limit, period = SimpleRateThrottle.parse_rate(None, rate)
+        now = time.time()
+        window, elapsed = divmod(now, period)
+        prefix = f"throttle:{self.scope}:{application.pk}:{period}:"
+        key = f"{prefix}{int(window)}"
         try:
-            return super().allow_request(request, view)
+            current, previous = _window_counts(key, f"{prefix}{int(window) - 1}", 2 * period + 1)
+            weighted = current + previous * (1 - elapsed / period)
+            if weighted > limit:
+                _window_undo(key)
         except RedisError:
+            # A deposit needs only PostgreSQL: with Redis down the limit fails open rather than
+            # turning every call into a 500 (reliability gate R3).
             logger.warning("Limitation de débit indisponible (cache injoignable) : requête admise")
             return True
+        if weighted <= limit:
+            return True
+        # Until enough of the previous window has slid out (or the next window if that is all).
+        needed = (weighted - limit) / previous * period if previous else period - elapsed
+        self._wait = max(1.0, needed)
+        return False
 
-    def get_rate(self) -> str | None:
-        # Read at each request (not at import) so a settings change applies at once.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view) -> str | None:
-        application = getattr(request, "piste_application", None)
-        if application is None:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": application.pk}
+    def wait(self) -> float | None:
+        return self._wait
