@@ -12,7 +12,9 @@ import time
 
 from django.conf import settings
 from django.http import HttpRequest
+from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauth2_provider.oauth2_validators import OAuth2Validator
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
@@ -49,6 +51,24 @@ def _decode_cpro_account(header: str) -> tuple[str, str] | None:
         return None
     login, sep, password = decoded.partition(":")
     return (login, password) if sep and login else None
+
+
+class PisteOAuth2Validator(OAuth2Validator):
+    """django-oauth-toolkit's validator, loading a bearer token with its application only.
+
+    The stock lookup also joins the user table, which a PISTE token (client credentials) never
+    has: the same row, a query that compiles in ≈ 1 ms instead of ≈ 1.45 ms (issue 9, P1). A token
+    that does carry a user still gets it (lazily) through `access_token.user`.
+    """
+
+    def _load_access_token(self, token):
+        checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        return (
+            get_access_token_model()
+            .objects.select_related("application")
+            .filter(token_checksum=checksum)
+            .first()
+        )
 
 
 class PisteAuthentication(BaseAuthentication):

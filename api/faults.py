@@ -18,6 +18,7 @@ import fnmatch
 import random
 import time
 
+from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -196,6 +197,16 @@ def fault_response(rule: FaultRule) -> HttpResponse | None:
 
 
 # Middleware --------------------------------------------------------------------------------------
+def _any_rule_enabled() -> bool:
+    """`FaultRule.objects.filter(enabled=True).exists()`, written out: it runs before every API
+    call, and the ORM takes ≈ 4 times the round trip to compile it (issue 9, P1)."""
+    table = connection.ops.quote_name(FaultRule._meta.db_table)  # a name from _meta, no input
+    sql = f"SELECT 1 FROM {table} WHERE enabled LIMIT 1"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone() is not None
+
+
 class FaultInjectionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -208,7 +219,7 @@ class FaultInjectionMiddleware:
         return self.get_response(request)
 
     def _inject(self, request: HttpRequest) -> HttpResponse | None:
-        if not FaultRule.objects.filter(enabled=True).exists():
+        if not _any_rule_enabled():
             return None  # the common case costs one cheap query
         identity = identify(request)
         if identity is None or identity.account is None:

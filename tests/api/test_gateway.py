@@ -156,3 +156,22 @@ def test_the_rate_limit_fails_open_when_the_cache_is_down(api, monkeypatch):
     monkeypatch.setattr(cache, "get", down)
     monkeypatch.setattr(cache, "set", down)
     assert api.get("transverses/v1/health-check").status_code == 200
+
+
+def test_bearer_token_lookup_joins_the_application_only(api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("transverses/v1/health-check").status_code == 200
+    lookups = [q["sql"] for q in queries if 'FROM "oauth2_provider_accesstoken"' in q["sql"]]
+    assert len(lookups) == 1
+    assert "oauth2_provider_application" in lookups[0]
+    assert "accounts_user" not in lookups[0]
+
+
+def test_an_expired_bearer_token_is_401(api):
+    from oauth2_provider.models import AccessToken
+
+    AccessToken.objects.update(expires=timezone.now() - datetime.timedelta(seconds=1))
+    assert api.get("transverses/v1/health-check").status_code == 401
