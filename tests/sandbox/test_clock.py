@@ -115,3 +115,33 @@ def test_received_invoice_is_late_after_advancing_forty_days(client, received, r
     page = client.get(url)
     assert page.context["deadline"].is_late is True
     assert invoice.number in numbers()
+
+
+def test_sandbox_for_structure_picks_the_isolated_then_the_default_sandbox():
+    from sandbox.selectors import DEFAULT_SLUG, sandbox_for_structure
+
+    unsaved = sandbox_for_structure(structure_id=None)  # no sandbox row at all: real time
+    assert (unsaved.pk, unsaved.slug, unsaved.offset_seconds, unsaved.frozen_at) == (
+        None,
+        DEFAULT_SLUG,
+        0,
+        None,
+    )
+    created = services.sandbox_create(name="CI")
+    supplier_id = created["fournisseur"]["idStructure"]
+    isolated = Sandbox.objects.get(slug=created["bacASable"]["identifiant"])
+    other = StructureFactory()
+    services.clock_advance(days=3)
+    services.clock_advance(sandbox=isolated, days=100)
+    default = Sandbox.objects.get(is_default=True)
+    isolated.refresh_from_db()
+    expected = {None: default, supplier_id: isolated, other.pk: default}
+    for structure_id, sandbox in expected.items():
+        found = sandbox_for_structure(structure_id=structure_id)
+        assert found == sandbox
+        assert found.offset_seconds == sandbox.offset_seconds
+    services.clock_freeze(sandbox=isolated)
+    frozen = sandbox_for_structure(structure_id=supplier_id).frozen_at
+    assert frozen == Sandbox.objects.get(pk=isolated.pk).frozen_at
+    assert frozen.tzinfo is not None
+    assert clock.now(structure_id=supplier_id) == frozen
