@@ -1,7 +1,7 @@
 """Helpers shared by the invoice services: locking, status check, transition + event."""
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,8 +11,8 @@ from django_fsm import ConcurrentTransition, can_proceed
 from accounts.models import User
 from chorus.exceptions import ChorusError
 from invoices.choices import OutboxKind
-from invoices.models import Invoice, InvoiceEvent
-from invoices.services.outbox import outbox_enqueue
+from invoices.models import Invoice, InvoiceEvent, Outbox
+from invoices.services.outbox import outbox_enqueue_rows
 from structures.choices import MembershipStatus
 from structures.models import Membership, Structure
 
@@ -99,6 +99,7 @@ def apply_transition(
     event_data: Mapping[str, Any] | None = None,
     save: bool = True,
     notified_by_routing: bool = False,
+    side_effects: Sequence[OutboxKind] = (),
     **kwargs: Any,
 ) -> Invoice:
     """Run one transition on a locked invoice, save it and log it (caller holds the atomic).
@@ -109,6 +110,9 @@ def apply_transition(
 
     `notified_by_routing=True` (deposit, routing verdicts): the routing task sends the supplier's
     notification once committed, instead of a task of its own; the outbox row is the fallback.
+
+    `side_effects`: outbox rows of the invoice (routing, rendering) written with the notification's
+    in one INSERT, each task sent once committed.
     """
     method = ensure_can(invoice, method_name)
     from_status = invoice.status
@@ -131,13 +135,12 @@ def apply_transition(
         reason=event_reason,
         data=event_data,
     )
+    rows = [(Outbox(invoice=invoice, kind=kind), True) for kind in side_effects]
     if should_notify(from_status=from_status, to_status=invoice.status):
-        outbox_enqueue(
-            invoice=invoice,
-            kind=OutboxKind.NOTIFY_EVENT,
-            event=event,
-            dispatch=not notified_by_routing,
-        )
+        notify = Outbox(invoice=invoice, kind=OutboxKind.NOTIFY_EVENT, event=event)
+        rows.append((notify, not notified_by_routing))
+    if rows:
+        outbox_enqueue_rows(rows)
     return invoice
 
 

@@ -34,19 +34,17 @@ def outbox_enqueue(
     deposit's notification); the row is only the guarantee, sent by the sweep if left pending.
     """
     row = Outbox(invoice=invoice, kind=kind, event=event, flux=flux)
-    return _enqueue([row], dispatch=dispatch)[0]
+    return outbox_enqueue_rows([(row, dispatch)])[0]
 
 
-def outbox_enqueue_many(*, invoice: Invoice, kinds: list[OutboxKind]) -> list[Outbox]:
-    """`outbox_enqueue` for several side effects of one invoice: one INSERT, same messages."""
-    return _enqueue([Outbox(invoice=invoice, kind=kind) for kind in kinds])
-
-
-def _enqueue(rows: list[Outbox], *, dispatch: bool = True) -> list[Outbox]:
-    rows = Outbox.objects.bulk_create(rows)
-    for row in rows if dispatch else ():
-        transaction.on_commit(functools.partial(outbox_dispatch, row))
-    return rows
+def outbox_enqueue_rows(rows: list[tuple[Outbox, bool]]) -> list[Outbox]:
+    """Write the rows in one INSERT (caller's transaction); once committed, send the task of each
+    row whose flag is true (the others are done by a task that follows, the sweep as fallback)."""
+    saved = Outbox.objects.bulk_create([row for row, _ in rows])
+    for row, (_, dispatch) in zip(saved, rows, strict=True):
+        if dispatch:
+            transaction.on_commit(functools.partial(outbox_dispatch, row))
+    return saved
 
 
 def outbox_dispatch(row: Outbox) -> None:

@@ -28,7 +28,6 @@ from invoices.services.common import (
 from invoices.services.drafts import LineData, draft_build, store_lines, store_totals
 from invoices.services.outbox import (
     outbox_enqueue,
-    outbox_enqueue_many,
     outbox_mark_processed,
 )
 from structures.choices import IdentifierType
@@ -67,24 +66,14 @@ def _check_required_for_deposit(invoice: Invoice, lines: list[InvoiceLine]) -> N
         )
 
 
-def _check_duplicate_number(invoice: Invoice) -> None:
-    duplicate = (
-        Invoice.objects.filter(
-            supplier_id=invoice.supplier_id,
-            number=invoice.number,
-            number_year=invoice.issue_date.year,
-        )
-        .exclude(status__in=[InvoiceStatus.BROUILLON, InvoiceStatus.REJETEE])
-        .exclude(pk=invoice.pk)
+def _duplicate_number(invoice: Invoice) -> ChorusError:
+    return ChorusError(
+        f"Numéro de facture : « {invoice.number} » a déjà été déposé en "
+        f"{invoice.number_year} par votre structure (seule une facture rejetée libère "
+        "son numéro).",
+        field="number",
+        code="doublon",
     )
-    if duplicate.exists():
-        raise ChorusError(
-            f"Numéro de facture : « {invoice.number} » a déjà été déposé en "
-            f"{invoice.issue_date.year} par votre structure (seule une facture rejetée libère "
-            "son numéro).",
-            field="number",
-            code="doublon",
-        )
 
 
 def _check_terms(by: User) -> None:
@@ -102,7 +91,6 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
     checks, frozen totals, party snapshots, the transition and its event, the outbox rows.
     `new`: the invoice and its lines are written here for the first time (one INSERT each)."""
     _check_required_for_deposit(invoice, lines)
-    _check_duplicate_number(invoice)
     store_totals(invoice, lines)
     invoice.supplier_snapshot = party_snapshot(invoice.supplier)
     recipient = find_recipient(invoice.recipient_siret)
@@ -110,6 +98,8 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
         invoice.recipient_snapshot = party_snapshot(recipient)
     try:
         with transaction.atomic():
+            # The duplicate check is the unique constraint on (supplier, year, number) outside
+            # rejected invoices (drafts have no year yet): race-free, and no SELECT before.
             apply_transition(
                 invoice,
                 "submit",
@@ -118,18 +108,12 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
                 at=timezone.now(),
                 event_data={"total_gross": str(invoice.total_gross)},
                 notified_by_routing=True,
+                side_effects=[OutboxKind.ROUTE_INVOICE, OutboxKind.RENDER_DOCUMENTS],
             )
     except IntegrityError:
-        raise ChorusError(
-            f"Numéro de facture : « {invoice.number} » a déjà été déposé par votre structure.",
-            field="number",
-            code="doublon",
-        ) from None
+        raise _duplicate_number(invoice) from None
     if new:
         store_lines(invoice, lines)
-    outbox_enqueue_many(
-        invoice=invoice, kinds=[OutboxKind.ROUTE_INVOICE, OutboxKind.RENDER_DOCUMENTS]
-    )
     return invoice
 
 

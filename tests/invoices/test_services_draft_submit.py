@@ -464,3 +464,30 @@ def test_deposit_in_one_write_runs_the_callers_check_before_writing(supplier_use
         deposit_now(supplier_user, check=refuse)
     assert seen == [(None, Decimal("75.71"))]  # complete and totalled, not yet written
     assert not Invoice.objects.exists()
+
+
+def test_deposit_writes_its_outbox_rows_in_one_insert_and_no_duplicate_select(
+    supplier_user, deposit_now
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        invoice, callbacks = deposit_now(supplier_user)
+    sql = [q["sql"] for q in queries]
+    assert sum(s.startswith('INSERT INTO "invoices_outbox"') for s in sql) == 1
+    # The duplicate check is the unique constraint: nothing reads invoices before the INSERT.
+    assert not [s for s in sql if s.startswith("SELECT") and 'FROM "invoices_invoice"' in s]
+    kinds = sorted(Outbox.objects.filter(invoice=invoice).values_list("kind", flat=True))
+    assert kinds == sorted(
+        [OutboxKind.ROUTE_INVOICE, OutboxKind.RENDER_DOCUMENTS, OutboxKind.NOTIFY_EVENT]
+    )
+    assert len(callbacks) == 2  # routing and rendering; the routing task sends the notification
+
+
+def test_duplicate_number_message_names_the_year(supplier_user, invoice_in, deposit_now):
+    invoice_in(InvoiceStatus.MISE_A_DISPOSITION, number="F-2026-009")
+    with pytest.raises(ChorusError) as caught:
+        deposit_now(supplier_user)
+    year = timezone.localdate().year
+    assert f"« F-2026-009 » a déjà été déposé en {year} par votre structure" in caught.value.message
