@@ -28,9 +28,12 @@ exécution :
    lots de 100 k, lignes et événements compris) ;
 2. gunicorn (2 × nproc processus synchrones) sans worker Celery : vue minimale `/bench/ping`
    (wrk c8), pgbench INSERT d'une ligne par transaction (c8), **P1** `soumettre` (wrk c8, un
-   numéro neuf par requête), **P3/P4** listes (wrk c4, session du plus gros locataire, 1re page
-   et page profonde au milieu de ses factures par curseur keyset ; nombre de requêtes SQL compté
-   en process pour une page de 1 ligne et de 50 lignes) ;
+   numéro neuf par requête) puis ses deux planchers avec le même corps (une vue simple qui
+   écrit une ligne en SQL brut ; la même écriture derrière la passerelle API : DRF, jeton
+   OAuth, compte technique, limite de débit, journal des requêtes), **P3/P4** listes (wrk c4,
+   session du plus gros locataire, 1re page et page profonde au milieu de ses factures par
+   curseur keyset ; nombre de requêtes SQL compté en process pour une page de 1 ligne et de 50
+   lignes) ;
 3. **P2** : les dépôts de P1 plus un stock déposé par la même vue API en process attendent dans
    Redis ; 2 processus Celery (file `celery`) démarrent ; débit = factures / écart entre la
    première et la dernière mise à disposition ; limite : les mêmes 2 processus vident autant de
@@ -84,6 +87,24 @@ def gates(r: dict) -> list[dict]:
                 budget=max(TARGET_DEPOSIT_SHARE / share if share else 9, deposit["p95"] / 100),
             )
         )
+    floors = (
+        ("floor_insert", "Plancher : vue simple + une écriture (INSERT brut, autocommit)"),
+        ("floor_api", "Plancher API : passerelle (DRF, jeton, compte, débit, journal) + écriture"),
+    )
+    for key, label in floors:
+        if ping and (floor := r.get(key)):
+            out.append(
+                _gate(
+                    "P1",
+                    label,
+                    f"{floor['rps']:.0f} req/s, p50 {floor['p50']:.0f} ms, "
+                    f"p95 {floor['p95']:.0f} ms, {floor['errors']} erreur(s)",
+                    f"vue minimale {ping['rps']:.0f} req/s",
+                    f"{floor['rps'] / ping['rps']:.1%}" if ping["rps"] else "—",
+                    "mesuré (borne haute de tout dépôt)",
+                    None,
+                )
+            )
     if (e2e := r.get("e2e")) and (noop := r.get("noop")):
         rate = e2e["per_s"]
         out.append(

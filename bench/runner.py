@@ -425,6 +425,26 @@ def run(mode: Mode) -> int:
             script="deposit.lua",
             env=api_env,
         )
+        log("== planchers du dépôt : écriture brute, puis la même derrière la passerelle API")
+        from django.db import connection
+
+        from bench.urls import FLOOR_DDL
+
+        with connection.cursor() as cursor:
+            cursor.execute(FLOOR_DDL)
+        for key, floor_path, prefix in (
+            ("floor_insert", "bench/floor-insert", "FI"),
+            ("floor_api", "cpro/bench/floor-api", "FA"),
+        ):
+            results[key] = scenarios.wrk(
+                f"{url}/{floor_path}",
+                connections=8,
+                duration=mode.deposit_seconds,
+                max_requests=mode.http_max,  # far faster than a deposit: the HTTP cap
+                script="deposit.lua",
+                env={**api_env, "BENCH_PREFIX": prefix},
+            )
+            log(f"   {key}: {results[key]}")
         from invoices.models import Invoice
 
         deposited = Invoice.objects.filter(number__startswith="P1-")

@@ -85,3 +85,12 @@ def test_report_writes_table_chart_and_keeps_the_hand_written_analysis(tmp_path)
     svg = (tmp_path / "benchmarks.svg").read_text()
     assert svg.startswith("<svg")
     assert "P2" in svg
+
+
+def test_deposit_floors_are_reported_beside_p1_without_a_verdict():
+    r = results()
+    r["floor_insert"] = {"rps": 600.0, "p50": 5.0, "p95": 9.0, "errors": 0}
+    r["floor_api"] = {"rps": 120.0, "p50": 30.0, "p95": 60.0, "errors": 0}
+    floors = [g for g in report.gates(r) if g["label"].startswith("Plancher")]
+    assert [(g["ratio"], g["met"]) for g in floors] == [("60.0%", None), ("12.0%", None)]
+    assert all(g["budget"] is None for g in floors)  # not charted against a target
