@@ -8,6 +8,8 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -82,6 +84,26 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+class _OneRequestAtATimeServer(WSGIServer):
+    """The live server of the browser tests, answering one request at a time.
+
+    On the in-memory SQLite of `make test`, every request thread of Django's threaded live server
+    uses the test's one database connection. Two requests at once (a page and its favicon, an
+    htmx lookup and a form submitted on the same click) then interleave their ATOMIC_REQUESTS
+    transactions on that connection and can leave it inside an atomic block for good: from then
+    on no `on_commit` callback runs (no e-mail, no routing task) and every later journey fails.
+    Served one after the other, as Django's non-threaded server does (`Connection: close`), the
+    browser's requests never overlap.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # The live server thread already uses the shared connections (LiveServerThread.run).
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = _OneRequestAtATimeServer
 
 
 @pytest.fixture(scope="session")
