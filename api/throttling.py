@@ -8,8 +8,8 @@ previous window's weighted by the part of it still inside the period. On Redis i
 pipelined round trip (INCR, EXPIRE NX, GET); on the embedded default it goes through the cache API.
 """
 
-import functools
 import logging
+import threading
 import time
 
 from django.conf import settings
@@ -26,15 +26,31 @@ def _on_redis() -> bool:
     return isinstance(caches["default"], RedisCache)
 
 
-@functools.cache
+_client = None
+_client_lock = threading.Lock()
+
+
 def _redis():
     """One client per process on the cache's own server (Django's cache builds a client per
-    call); the keys are the cache's (`make_and_validate_key`), so the cache API reads them too."""
-    import redis
+    call); the keys are the cache's (`make_and_validate_key`), so the cache API reads them too.
 
-    location = settings.CACHES["default"]["LOCATION"]
-    server = location[0] if isinstance(location, list | tuple) else location.split(",")[0]
-    return redis.Redis.from_url(server, socket_timeout=2, socket_connect_timeout=2)
+    Built under a lock: two threads making their first call at once must not both build one.
+    The client left over would own its connection pool, and the garbage collector, closing it
+    later from whatever thread it runs in, would cut that pool's connection under a call in
+    flight ("I/O operation on closed file", a 500 in the fault tests' 8-thread deposits).
+    """
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                import redis
+
+                location = settings.CACHES["default"]["LOCATION"]
+                server = location[0] if isinstance(location, list | tuple) else location
+                _client = redis.Redis.from_url(
+                    server.split(",")[0], socket_timeout=2, socket_connect_timeout=2
+                )
+    return _client
 
 
 def _window_counts(current: str, previous: str, ttl: int) -> tuple[int, int]:

@@ -67,3 +67,43 @@ def test_retry_after_counts_the_time_for_the_previous_window_to_slide_out(rate, 
     assert throttle.wait() == pytest.approx(4.0)
     # Once that time has passed, the same call is admitted: 1 + 10 × 54/60 = 10.
     assert calls(monkeypatch, base + 62 + throttle.wait(), 1) == [True]
+
+
+def test_threads_making_their_first_call_at_once_share_one_redis_client(monkeypatch, settings):
+    """A second client, dropped once built, would close its connection pool from the garbage
+    collector while another thread's call is reading from it."""
+    import threading
+    import time
+
+    import redis
+
+    built = []
+
+    def slow_from_url(url, **kwargs):
+        time.sleep(0.05)  # long enough for every thread to arrive before the first is done
+        client = types.SimpleNamespace(url=url)
+        built.append(client)
+        return client
+
+    monkeypatch.setattr(redis.Redis, "from_url", slow_from_url)
+    monkeypatch.setattr(throttling, "_client", None)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "redis://127.0.0.1:6379/3,redis://replica:6379/3",
+        }
+    }
+    start, got = threading.Barrier(8), []
+
+    def first_call():
+        start.wait()
+        got.append(throttling._redis())
+
+    threads = [threading.Thread(target=first_call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 1
+    assert all(client is built[0] for client in got)
+    assert built[0].url == "redis://127.0.0.1:6379/3"  # the primary of the cache's location
