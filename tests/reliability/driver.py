@@ -14,6 +14,7 @@ import random
 import sys
 import threading
 import time
+import traceback
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -114,6 +115,12 @@ def _remember_request_exception(sender, request=None, **kwargs) -> None:
     """Keep the exception behind a 500, so a failure names its cause in the counts."""
     error = sys.exc_info()[1]
     _request_error.value = f"{type(error).__name__}: {error}"[:200] if error else ""
+    # Where it was raised: the innermost frames, so a rare 500 can be traced from the report.
+    frames = traceback.extract_tb(error.__traceback__)[-14:] if error else []
+    _request_error.where = " < ".join(
+        f"{os.path.basename(frame.filename)}:{frame.lineno} {frame.name}"
+        for frame in reversed(frames)
+    )
 
 
 got_request_exception.connect(_remember_request_exception)
@@ -137,7 +144,7 @@ class ApiClient:
         }
 
     def deposit(self, number: str, recipient_siret: str) -> tuple[int, dict]:
-        _request_error.value = ""
+        _request_error.value = _request_error.where = ""
         response = self.client.post(
             "/cpro/factures/v1/soumettre",
             data=json.dumps(payload(number, recipient_siret)),
@@ -149,7 +156,7 @@ class ApiClient:
         except ValueError:
             body = {"raw": response.content[:200].decode(errors="replace")}
         if response.status_code >= 500 and _request_error.value:
-            body["exception"] = _request_error.value
+            body = {"exception": _request_error.value, "where": _request_error.where}
         return response.status_code, body
 
 
@@ -206,7 +213,7 @@ def cmd_deposit(args) -> dict:
             key = str(status)
             if status != 200:
                 key = f"{status}:{body.get('codeRetour', body.get('exception', ''))}"[:120]
-                samples.setdefault(key, json.dumps(body, default=str)[:300])
+                samples.setdefault(key, json.dumps(body, default=str)[:1500])
             outcomes[key] += 1
         if args.pause:
             time.sleep(args.pause)
