@@ -33,6 +33,7 @@ from invoices.formats.mapping import draft_arguments
 from invoices.formats.report import FATAL, SOURCE_CHORUS, Finding, Report
 from invoices.formats.validate import validate_document
 from invoices.models import Flux, FluxState
+from invoices.rules.catalogue import DUPLICATE_NUMBER
 from invoices.services.common import require_member
 from invoices.services.outbox import outbox_enqueue
 from structures.models import Structure
@@ -231,7 +232,9 @@ def _integrate(flux: Flux, member: Member) -> dict[str, Any]:
             )
             invoice = invoice_submit(invoice_id=invoice.pk, by=flux.deposited_by)
     except ChorusError as exc:
-        report.add(Finding("CHORUS-020", FATAL, exc.message, "", "", SOURCE_CHORUS))
+        # A number taken meanwhile (the pré-check above found it free): the same rule, DOUBLON.
+        reason = DUPLICATE_NUMBER.code if exc.code == "doublon" else ""
+        report.add(Finding("CHORUS-020", FATAL, exc.message, "", "", SOURCE_CHORUS, reason))
         return report.as_json()
     flux.invoices.add(invoice)
     result["invoice_id"] = invoice.pk

@@ -369,14 +369,11 @@ def _check_number(structure: Structure, number: str, *, label: str = "N° d'enga
             field="number",
             code="number_control",
         )
-    if not structure.ej_matches_format(number):
-        rule = structure.ej_format_label or structure.ej_format_regex
-        raise ChorusError(
-            f"{label} : « {number} » ne respecte pas le format des engagements de la structure "
-            f"({rule}).",
-            field="number",
-            code="number_format",
-        )
+    from invoices.rules.routing import check_ej_format  # the rule the routing applies
+
+    violation = check_ej_format(structure, number)
+    if violation is not None:
+        raise ChorusError(violation.message, field="number", code="number_format")
     return number
 
 

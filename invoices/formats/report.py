@@ -33,6 +33,7 @@ class Finding:
     business_term: str = ""
     location: str = ""
     source: str = SOURCE_FORMAT
+    reason: str = ""  # Chorus reason code of an `invoices.rules` rule (same on every channel)
 
     def as_json(self) -> dict[str, str]:
         return asdict(self)
