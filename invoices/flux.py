@@ -33,7 +33,7 @@ from invoices.formats.mapping import draft_arguments
 from invoices.formats.report import FATAL, SOURCE_CHORUS, Finding, Report
 from invoices.formats.validate import validate_document
 from invoices.models import Flux, FluxState
-from invoices.rules.catalogue import DUPLICATE_NUMBER
+from invoices.rules.catalogue import DUPLICATE_NUMBER, RULES_BY_CODE
 from invoices.services.common import require_member
 from invoices.services.outbox import outbox_enqueue
 from structures.models import Structure
@@ -234,6 +234,7 @@ def _integrate(flux: Flux, member: Member) -> dict[str, Any]:
     except ChorusError as exc:
         # A number taken meanwhile (the pré-check above found it free): the same rule, DOUBLON.
         reason = DUPLICATE_NUMBER.code if exc.code == "doublon" else ""
+        reason = exc.code if exc.code in RULES_BY_CODE else reason
         report.add(Finding("CHORUS-020", FATAL, exc.message, "", "", SOURCE_CHORUS, reason))
         return report.as_json()
     flux.invoices.add(invoice)

@@ -35,6 +35,7 @@ from invoices.formats.report import (
 )
 from invoices.rules import catalogue as R
 from invoices.rules.base import Violation
+from invoices.rules.document import check_dates, check_not_self_billing
 from invoices.rules.numbering import check_number_free
 from invoices.rules.routing import (
     EJ_MAX_LENGTH,
@@ -368,7 +369,10 @@ def siret_is_valid(siret: str) -> bool:
 
 
 def chorus_findings(data: InvoiceData, *, supplier: Any = None) -> list[Finding]:
-    """Chorus Pro B2G rules with our own stable ids, checked against the structures directory."""
+    """Chorus Pro B2G rules with our own stable ids, checked against the structures directory.
+
+    In the deposit's order (`invoices.rules`): the deposit rules (dates, self-billing, number
+    already deposited), then — only when the deposit would pass them — the routing verdict."""
     out: list[Finding] = []
     siret = data.buyer.siret
     if not siret:
@@ -388,19 +392,31 @@ def chorus_findings(data: InvoiceData, *, supplier: Any = None) -> list[Finding]
                 "BT-46",
             )
         )
-    else:
+    deposit = _deposit_findings(data, supplier=supplier)
+    out.extend(deposit)
+    if siret and siret_is_valid(siret) and not deposit:
         out.extend(_routing_findings(data, supplier=supplier))
-    if data.ej_number and len(data.ej_number) > EJ_MAX_LENGTH and not siret_is_valid(siret):
+    elif data.ej_number and len(data.ej_number) > EJ_MAX_LENGTH:
         limit = f"N° d'engagement juridique : {EJ_MAX_LENGTH} caractères au plus."
         out.append(_rule_finding(R.EJ_FORMAT.violation(limit)))
-    if supplier is not None and getattr(supplier, "pk", None):
-        duplicate = check_number_free(
-            supplier_id=supplier.pk, number=data.number, issue_date=data.issue_date
-        )
-        if duplicate is not None:
-            out.append(_rule_finding(duplicate))
     out.extend(_document_rules(data, supplier=supplier))
     return out
+
+
+def _deposit_findings(data: InvoiceData, *, supplier: Any) -> list[Finding]:
+    """The rules the deposit itself applies (`invoices.services.routing._deposit`)."""
+    supplier_siret = getattr(supplier, "siret", "") or ""
+    violations = [
+        check_dates(data.issue_date, data.due_date),
+        check_not_self_billing(recipient_siret=data.buyer.siret, supplier_siret=supplier_siret),
+    ]
+    if supplier is not None and getattr(supplier, "pk", None):
+        violations.append(
+            check_number_free(
+                supplier_id=supplier.pk, number=data.number, issue_date=data.issue_date
+            )
+        )
+    return [_rule_finding(v) for v in violations if v is not None]
 
 
 def _document_rules(data: InvoiceData, *, supplier: Any) -> list[Finding]:

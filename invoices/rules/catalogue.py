@@ -109,3 +109,29 @@ ROUTING_RULES = (
 )
 RULES = (*ROUTING_RULES, DUPLICATE_NUMBER, CREDIT_NOTE_WITHOUT_REFERENCE, LINE_ARITHMETIC)
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
+# --- deposit checks (also predicted by the pré-contrôle) -----------------------------------------
+ISSUE_DATE_IN_FUTURE = Rule(
+    "DATE_FACTURE_FUTURE",
+    "CHORUS-017",
+    "Date de facture dans le futur",
+    "BT-2",
+    f"{SOURCE_CHORUS_DOC} : saisie du portail, date de facture au plus tard le jour du dépôt "
+    "(inféré)",
+)
+DUE_DATE_BEFORE_ISSUE = Rule(
+    "ECHEANCE_AVANT_FACTURE",
+    "CHORUS-018",
+    "Date d'échéance antérieure à la date de facture",
+    "BT-9",
+    f"{SOURCE_CHORUS_DOC} : saisie du portail, échéance postérieure à la facture (inféré)",
+)
+SELF_BILLING = Rule(
+    "AUTOFACTURATION",
+    "CHORUS-019",
+    "Le destinataire est le fournisseur lui-même",
+    "BT-46",
+    f"{SOURCE_CHORUS_DOC} : le destinataire est une autre structure que le fournisseur (inféré)",
+)
+DEPOSIT_RULES = (ISSUE_DATE_IN_FUTURE, DUE_DATE_BEFORE_ISSUE, SELF_BILLING)
+RULES = (*RULES, *DEPOSIT_RULES)
+RULES_BY_CODE = {rule.code: rule for rule in RULES}

@@ -17,6 +17,9 @@ from invoices.choices import (
     OutboxKind,
 )
 from invoices.models import Invoice, InvoiceLine, Outbox
+from invoices.rules.base import Violation
+from invoices.rules.catalogue import DUE_DATE_BEFORE_ISSUE
+from invoices.rules.document import check_dates, check_not_self_billing
 from invoices.rules.numbering import duplicate_message
 from invoices.rules.routing import RoutingData, find_recipient, routing_evaluate
 from invoices.services.common import (
@@ -51,19 +54,23 @@ def _check_required_for_deposit(invoice: Invoice, lines: list[InvoiceLine]) -> N
     for name, label in required:
         if not getattr(invoice, name):
             raise ChorusError(f"{label} : obligatoire pour déposer la facture.", field=name)
-    if invoice.issue_date > timezone.localdate():
-        raise ChorusError("Date de facture : ne peut pas être dans le futur.", field="issue_date")
-    if invoice.due_date and invoice.due_date < invoice.issue_date:
-        raise ChorusError(
-            "Date d'échéance : ne peut pas précéder la date de facture.", field="due_date"
-        )
     if not lines:
         raise ChorusError("Lignes : une facture comporte au moins une ligne.", field="lines")
-    if invoice.recipient_siret == invoice.supplier.siret:
-        raise ChorusError(
-            "SIRET du destinataire : une structure ne peut pas se facturer elle-même.",
-            field="recipient_siret",
-        )
+    _raise(check_dates(invoice.issue_date, invoice.due_date), "issue_date")
+    _raise(
+        check_not_self_billing(
+            recipient_siret=invoice.recipient_siret, supplier_siret=invoice.supplier.siret
+        ),
+        "recipient_siret",
+    )
+
+
+def _raise(violation: Violation | None, field: str) -> None:
+    """A broken deposit rule as the ChorusError the channels show (code: its reason code)."""
+    if violation is not None:
+        if violation.rule is DUE_DATE_BEFORE_ISSUE:
+            field = "due_date"
+        raise ChorusError(violation.message, field=field, code=violation.code)
 
 
 def _duplicate_number(invoice: Invoice) -> ChorusError:
