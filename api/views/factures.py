@@ -59,17 +59,10 @@ from invoices.services import (
     invoice_create_draft,
     invoice_deposit,
     invoice_event_create,
-    invoice_make_available_to_accounting,
-    invoice_mandate,
-    invoice_mark_accounted,
-    invoice_mark_paid,
-    invoice_mark_service_done,
     invoice_process_rejection,
+    invoice_recipient_act,
     invoice_recycle,
-    invoice_reject,
-    invoice_send_to_recycle,
     invoice_submit,
-    invoice_suspend,
     invoice_update_draft,
 )
 from invoices.services.attachments import (
@@ -79,6 +72,7 @@ from invoices.services.attachments import (
     pdf_summary_line,
 )
 from invoices.services.common import membership_checks_memoised
+from invoices.services.recipient import recipient_action_for_target
 from invoices.uploads import KIND_ATTACHMENT, MAX_FILE_SIZE, MAX_TOTAL_SIZE, check_uploaded_file
 
 UNKNOWN_INVOICE_CODE = 20001
@@ -485,23 +479,14 @@ def _rejection_reason(motif: str) -> tuple[str, str]:
 
 
 def _apply_target(invoice: Invoice, target: str, *, by, motif: str, mandate: str) -> Invoice:
-    common = {"invoice_id": invoice.pk, "by": by}
-    if target == InvoiceStatus.SUSPENDUE:
-        return invoice_suspend(**common, reason=motif)
+    """One recipient action from the registry (`invoices.services.recipient`), by target status."""
+    action = recipient_action_for_target(target)
+    data: dict = {"mandate_number": mandate, "payment_date": timezone.localdate()}
     if target == InvoiceStatus.REJETEE:
-        reason, comment = _rejection_reason(motif)
-        return invoice_reject(**common, reason=reason, comment=comment)
-    if target == InvoiceStatus.A_RECYCLER:
-        return invoice_send_to_recycle(**common, comment=motif)
-    if target == InvoiceStatus.SERVICE_FAIT:
-        return invoice_mark_service_done(**common)
-    if target == InvoiceStatus.MANDATEE:
-        return invoice_mandate(**common, mandate_number=mandate)
-    if target == InvoiceStatus.MISE_A_DISPOSITION_COMPTABLE:
-        return invoice_make_available_to_accounting(**common)
-    if target == InvoiceStatus.COMPTABILISEE:
-        return invoice_mark_accounted(**common)
-    return invoice_mark_paid(**common, on=timezone.localdate(), amount=invoice.total_gross)
+        data["reason"], data["comment"] = _rejection_reason(motif)
+    else:
+        data["reason"] = data["comment"] = motif
+    return invoice_recipient_act(invoice_id=invoice.pk, by=by, action=action.name, data=data)
 
 
 class TraiterRecueView(CproView):
