@@ -26,6 +26,7 @@ from invoices.models import Invoice
 from invoices.rules import catalogue as R
 from invoices.services.common import party_snapshot
 from invoices.services.drafts import draft_build
+from invoices.services.supplier import invoice_recycle
 from tests.api.conftest import CLIENT_ID, CLIENT_SECRET, CproClient, get_token
 from tests.factories import (
     EngagementJuridiqueFactory,
@@ -384,6 +385,40 @@ def test_same_invoice_same_verdict_and_reason_on_every_channel(
     setup(world)
     verdict = _send(channel, world, django_capture_on_commit_callbacks)
     assert verdict == ((REFUSED, expected) if expected else (ACCEPTED, None))
+
+
+ROUTING_SCENARIOS = [
+    name
+    for name, (_setup, code) in SCENARIOS.items()
+    if code is None or code in {rule.code for rule in R.ROUTING_RULES}
+]
+
+
+@pytest.mark.parametrize("scenario", ROUTING_SCENARIOS)
+def test_recycler_applies_the_same_routing_rules(
+    scenario, client, django_capture_on_commit_callbacks
+):
+    """`recycler` (portal and API share `invoice_recycle`): corrected routing data, same rules."""
+    world = World(client)
+    setup, expected = SCENARIOS[scenario]
+    setup(world)
+    returned = make_invoice(
+        status=InvoiceStatus.A_RECYCLER,
+        supplier=world.supplier,
+        number="F-EQ-RECYCLE",
+        recipient_siret=_luhn_siret(555),
+        issue_date=timezone.localdate(),
+    )
+    f = world.fields
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_recycle(
+            invoice_id=returned.pk,
+            by=world.user,
+            recipient_siret=f["recipient_siret"],
+            service_code=f["service_code"],
+            ej_number=f["ej_number"],
+        )
+    assert _invoice_verdict(returned) == ((REFUSED, expected) if expected else (ACCEPTED, None))
 
 
 @pytest.mark.parametrize("fmt", ["cii", "facturx"])
