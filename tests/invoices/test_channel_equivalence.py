@@ -181,8 +181,14 @@ def _self_billing(w):
     w.fields["recipient_siret"] = w.supplier.siret
 
 
+def _credit_note_without_reference(w):
+    w.fields["type"] = "AVOIR"
+
+
 SCENARIOS = {
     "valide": (_ok, None),
+    # A warning of ours (no Chorus Pro source): accepted on every channel.
+    "avoir_sans_reference": (_credit_note_without_reference, None),
     "ej_connu_du_bon_creancier": (_ej_known, None),
     "doublon": (_duplicate, R.DUPLICATE_NUMBER.code),
     "destinataire_inconnu": (_recipient_unknown, R.RECIPIENT_UNKNOWN.code),
@@ -419,6 +425,17 @@ def test_recycler_applies_the_same_routing_rules(
             ej_number=f["ej_number"],
         )
     assert _invoice_verdict(returned) == ((REFUSED, expected) if expected else (ACCEPTED, None))
+
+
+@pytest.mark.parametrize("channel", ["flux_ubl", "flux_cii", "precontrole"])
+def test_credit_note_without_reference_is_a_warning_with_its_reason(client, channel):
+    world = World(client)
+    _credit_note_without_reference(world)
+    report = flux_precheck(file=_file(world, channel), structure=world.supplier)
+    document = report["documents"][0]
+    reasons = {f["reason"]: f["severity"] for f in document["findings"] if f["reason"]}
+    assert reasons == {R.CREDIT_NOTE_WITHOUT_REFERENCE.code: "warning"}
+    assert document["valid"]
 
 
 @pytest.mark.parametrize("fmt", ["cii", "facturx"])
