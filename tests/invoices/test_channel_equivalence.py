@@ -464,3 +464,20 @@ def test_every_rule_names_its_source_and_line_arithmetic_never_blocks():
             assert "émulateur" in rule.source
     assert not R.LINE_ARITHMETIC.blocking
     assert len(R.RULES_BY_CODE) == len(R.RULES)
+
+
+@pytest.mark.parametrize("fmt", ["cii", "ubl"])
+def test_portal_precheck_of_the_downloaded_file_says_what_its_deposit_says(
+    fmt, client, django_capture_on_commit_callbacks
+):
+    """The issue's own path: /flux/factures/<id>/cii.xml pre-checked on the flux page."""
+    world = World(client)
+    assert _portal(world, django_capture_on_commit_callbacks) == (ACCEPTED, None)
+    invoice = Invoice.objects.get(supplier=world.supplier, number="F-EQ-001")
+    url = reverse(f"flux:invoice_{fmt}", args=[invoice.pk])
+    content = client.get(url).content
+    upload = ContentFile(content, name=f"facture.{fmt}.xml")
+    data = {"structure": world.supplier.pk, "file": upload, "precheck": "1"}
+    html = client.post(reverse("flux:upload"), data).content.decode()
+    assert "0 facture(s) valide(s) sur 1" in html
+    assert "a déjà été déposé" in html
