@@ -235,7 +235,7 @@ def _integrate(flux: Flux, member: Member) -> dict[str, Any]:
         # A number taken meanwhile (the pré-check above found it free): the same rule, DOUBLON.
         reason = DUPLICATE_NUMBER.code if exc.code == "doublon" else ""
         reason = exc.code if exc.code in RULES_BY_CODE else reason
-        report.add(Finding("CHORUS-020", FATAL, exc.message, "", "", SOURCE_CHORUS, reason))
+        report.add(Finding("CHORUS-020", FATAL, exc.message, "", "", SOURCE_CHORUS, reason=reason))
         return report.as_json()
     flux.invoices.add(invoice)
     result["invoice_id"] = invoice.pk

@@ -344,7 +344,7 @@ def _rule_finding(violation: Violation) -> Finding:
     rule = violation.rule
     severity = ERROR if rule.blocking else WARNING
     return Finding(
-        rule.finding_id, severity, violation.message, rule.term, "", SOURCE_CHORUS, rule.code
+        rule.finding_id, severity, violation.message, rule.term, "", SOURCE_CHORUS, reason=rule.code
     )
 
 
