@@ -481,3 +481,54 @@ def test_portal_precheck_of_the_downloaded_file_says_what_its_deposit_says(
     html = client.post(reverse("flux:upload"), data).content.decode()
     assert "0 facture(s) valide(s) sur 1" in html
     assert "a déjà été déposé" in html
+
+
+def _blocking_rules(document: dict) -> set[str]:
+    return {f["rule_id"] for f in document["findings"] if f["severity"] in ("fatal", "error")}
+
+
+def test_inconsistent_totals_are_refused_on_every_channel_under_the_same_rules(
+    client, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Totals: a file whose BT-112 is not BT-109 + BT-110 is refused under the same EN rule ids by
+    the flux (UBL, CII, Factur-X) and the pré-contrôle; the API refuses declared totals that are
+    not its lines' (20303); the portal computes its totals and cannot send inconsistent ones."""
+    world = World(client)
+    real_document = _document
+
+    def wrong_total(w):
+        invoice = real_document(w)
+        invoice.total_gross += 1
+        return invoice
+
+    monkeypatch.setattr(f"{__name__}._document", wrong_total)
+    found = {}
+    for channel in ("flux_ubl", "flux_cii", "flux_facturx"):
+        with django_capture_on_commit_callbacks(execute=True):
+            flux = flux_deposit(structure=world.supplier, by=world.user, file=_file(world, channel))
+            flux = flux_process(flux_id=flux.pk)
+        document = flux.report["documents"][0]
+        assert not document.get("invoice_id")
+        found[channel] = _blocking_rules(document)
+        precheck = flux_precheck(file=_file(world, channel), structure=world.supplier)
+        assert _blocking_rules(precheck["documents"][0]) == found[channel]
+    assert all("BR-CO-15" in rules for rules in found.values()), found
+    api = CproClient(client, get_token(client)["access_token"], "tech-equivalence", "sandbox")
+    payload = {
+        "modeDepot": "SAISIE_API",
+        "numeroFactureSaisi": "F-EQ-TOTAL",
+        "destinataire": {"codeDestinataire": world.recipient.siret},
+        "references": {"typeFacture": "FACTURE"},
+        "lignePoste": [
+            {
+                "lignePosteDenomination": "Conseil",
+                "lignePosteQuantite": 10,
+                "lignePosteMontantUnitaireHT": 50.0,
+                "lignePosteTauxTva": "TVA20",
+            }
+        ],
+        "montantTotal": {"montantHtTotal": 501.0, "montantTVA": 100.0, "montantTtcTotal": 601.0},
+    }
+    body = api.post("factures/v1/soumettre", payload).json()
+    assert body["codeRetour"] == 20303
+    assert not Invoice.objects.filter(number="F-EQ-TOTAL").exists()
