@@ -92,11 +92,15 @@ def check_ej_required(
             "N° d'engagement juridique ou code service : l'un des deux est obligatoire pour "
             f"« {recipient.name} »."
         )
-    service_needs_ej = service is not None and service.ej_required
-    if not data.ej_number and (recipient.ej_required or service_needs_ej):
+    if data.ej_number:
+        return None
+    if service is not None and service.ej_required:
         return R.EJ_REQUIRED.violation(
-            "N° d'engagement juridique : obligatoire pour ce "
-            + (f"service (« {service.code} »)." if service_needs_ej else "destinataire.")  # type: ignore[union-attr]
+            f"N° d'engagement juridique : obligatoire pour ce service (« {service.code} »)."
+        )
+    if recipient.ej_required:
+        return R.EJ_REQUIRED.violation(
+            "N° d'engagement juridique : obligatoire pour ce destinataire."
         )
     return None
 
