@@ -31,9 +31,10 @@ from invoices.choices import DepositMode, OutboxKind
 from invoices.formats.detect import SYNTAXE_FLUX
 from invoices.formats.mapping import draft_arguments
 from invoices.formats.report import FATAL, SOURCE_CHORUS, Finding, Report
-from invoices.formats.validate import validate_document
+from invoices.formats.validate import rule_finding, validate_document
 from invoices.models import Flux, FluxState
 from invoices.rules.catalogue import DUPLICATE_NUMBER, RULES_BY_CODE
+from invoices.rules.numbering import duplicate_violation
 from invoices.services.common import require_member
 from invoices.services.outbox import outbox_enqueue
 from structures.models import Structure
@@ -156,10 +157,16 @@ def unpack(name: str, data: bytes) -> list[Member]:
 def flux_precheck(*, file: Any, structure: Structure | None = None) -> dict[str, Any]:
     """Pré-contrôle: validate every invoice of the file, deposit nothing. Returns the report."""
     name, data = _read(file)
-    documents = [
-        validate_document(m.data, m.name, supplier=structure)[0].as_json()
-        for m in unpack(name, data)
-    ]
+    claimed: set[tuple[int, str]] = set()  # numbers the batch's own earlier invoices would take
+    documents = []
+    for member in unpack(name, data):
+        report, invoice = validate_document(member.data, member.name, supplier=structure)
+        key = (invoice.issue_date.year, invoice.number) if invoice and invoice.issue_date else None
+        if report.valid and key is not None and structure is not None:
+            if key in claimed:  # the deposit integrates the first one and refuses this one
+                report.add(rule_finding(duplicate_violation(key[1], key[0])))
+            claimed.add(key)
+        documents.append(report.as_json())
     return _summary(name, documents)
 
 

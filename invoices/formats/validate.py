@@ -339,7 +339,7 @@ def _chorus(rule: str, message: str, term: str = "", severity: str = ERROR) -> F
     return Finding(rule, severity, message, term, "", SOURCE_CHORUS)
 
 
-def _rule_finding(violation: Violation) -> Finding:
+def rule_finding(violation: Violation) -> Finding:
     """A broken rule of `invoices.rules` as a report finding, with its Chorus reason code."""
     rule = violation.rule
     severity = ERROR if rule.blocking else WARNING
@@ -359,7 +359,7 @@ def _routing_findings(data: InvoiceData, *, supplier: Any) -> list[Finding]:
             supplier_siret=supplier_siret,
         )
     )
-    return [_rule_finding(routing.violation)] if routing.violation is not None else []
+    return [rule_finding(routing.violation)] if routing.violation is not None else []
 
 
 def siret_is_valid(siret: str) -> bool:
@@ -398,7 +398,7 @@ def chorus_findings(data: InvoiceData, *, supplier: Any = None) -> list[Finding]
         out.extend(_routing_findings(data, supplier=supplier))
     elif data.ej_number and len(data.ej_number) > EJ_MAX_LENGTH:
         limit = f"N° d'engagement juridique : {EJ_MAX_LENGTH} caractères au plus."
-        out.append(_rule_finding(R.EJ_FORMAT.violation(limit)))
+        out.append(rule_finding(R.EJ_FORMAT.violation(limit)))
     out.extend(_document_rules(data, supplier=supplier))
     return out
 
@@ -416,7 +416,7 @@ def _deposit_findings(data: InvoiceData, *, supplier: Any) -> list[Finding]:
                 supplier_id=supplier.pk, number=data.number, issue_date=data.issue_date
             )
         )
-    return [_rule_finding(v) for v in violations if v is not None]
+    return [rule_finding(v) for v in violations if v is not None]
 
 
 def _document_rules(data: InvoiceData, *, supplier: Any) -> list[Finding]:
@@ -448,7 +448,7 @@ def _document_rules(data: InvoiceData, *, supplier: Any) -> list[Finding]:
         )
     if data.is_credit_note and not data.preceding_invoice:
         out.append(
-            _rule_finding(
+            rule_finding(
                 R.CREDIT_NOTE_WITHOUT_REFERENCE.violation(
                     "Avoir sans référence à la facture d'origine (BT-25)."
                 )

@@ -532,3 +532,32 @@ def test_inconsistent_totals_are_refused_on_every_channel_under_the_same_rules(
     body = api.post("factures/v1/soumettre", payload).json()
     assert body["codeRetour"] == 20303
     assert not Invoice.objects.filter(number="F-EQ-TOTAL").exists()
+
+
+def test_batch_with_one_number_twice_pre_checks_as_it_deposits(
+    client, django_capture_on_commit_callbacks
+):
+    """A batch: the deposit integrates the first invoice and refuses the second as a duplicate;
+    the pré-contrôle says the same (1 valid of 2, DOUBLON on the second)."""
+    import zipfile
+
+    world = World(client)
+    cii = _file(world, "flux_cii").read()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.xml", cii)
+        archive.writestr("b.xml", cii)
+    batch = buffer.getvalue()
+    precheck = flux_precheck(file=ContentFile(batch, name="lot.zip"), structure=world.supplier)
+    assert (precheck["valid"], precheck["total"]) == (1, 2)
+    predicted = [_report_verdict(d) for d in precheck["documents"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        flux = flux_deposit(
+            structure=world.supplier, by=world.user, file=ContentFile(batch, name="lot.zip")
+        )
+        flux = flux_process(flux_id=flux.pk)
+    deposited = [
+        (ACCEPTED, None) if d.get("invoice_id") else _report_verdict(d)
+        for d in flux.report["documents"]
+    ]
+    assert predicted == deposited == [(ACCEPTED, None), (REFUSED, R.DUPLICATE_NUMBER.code)]
