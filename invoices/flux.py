@@ -162,12 +162,26 @@ def flux_precheck(*, file: Any, structure: Structure | None = None) -> dict[str,
     for member in unpack(name, data):
         report, invoice = validate_document(member.data, member.name, supplier=structure)
         key = (invoice.issue_date.year, invoice.number) if invoice and invoice.issue_date else None
+        if report.valid and invoice is not None and structure is not None:
+            _predict_deposit(report, invoice, structure)
         if report.valid and key is not None and structure is not None:
             if key in claimed:  # the deposit integrates the first one and refuses this one
                 report.add(rule_finding(duplicate_violation(key[1], key[0])))
             claimed.add(key)
         documents.append(report.as_json())
     return _summary(name, documents)
+
+
+def _predict_deposit(report: Report, data: Any, structure: Structure) -> None:
+    """What `_integrate` would refuse when creating and depositing the draft (CHORUS-020)."""
+    from invoices.services.routing import deposit_check
+
+    arguments = draft_arguments(data)
+    try:
+        deposit_check(supplier=structure, lines=arguments.pop("lines"), **arguments)
+    except ChorusError as exc:
+        reason = exc.code if exc.code in RULES_BY_CODE else ""
+        report.add(Finding("CHORUS-020", FATAL, exc.message, "", "", SOURCE_CHORUS, reason=reason))
 
 
 def _summary(name: str, documents: list[dict[str, Any]]) -> dict[str, Any]:

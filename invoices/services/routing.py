@@ -30,6 +30,8 @@ from invoices.services.common import (
     require_member,
 )
 from invoices.services.drafts import LineData, draft_build, store_lines, store_totals
+from invoices.services.drafts import _apply_header as apply_header
+from invoices.services.drafts import _clean_lines as clean_lines
 from invoices.services.outbox import (
     outbox_enqueue,
     outbox_mark_processed,
@@ -71,6 +73,17 @@ def _raise(violation: Violation | None, field: str) -> None:
         if violation.rule is DUE_DATE_BEFORE_ISSUE:
             field = "due_date"
         raise ChorusError(violation.message, field=field, code=violation.code)
+
+
+def deposit_check(*, supplier: Structure, lines: Iterable[Any], **fields: Any) -> None:
+    """Raise the ChorusError the deposit of these fields would raise about the invoice itself
+    (header, lines, required fields, deposit rules), writing nothing and needing no user: the
+    pré-contrôle predicts a flux deposit with it."""
+    invoice = Invoice(supplier=supplier)
+    apply_header(invoice, fields)
+    cleaned = clean_lines(lines)
+    store_totals(invoice, cleaned)
+    _check_required_for_deposit(invoice, cleaned)
 
 
 def _duplicate_number(invoice: Invoice) -> ChorusError:

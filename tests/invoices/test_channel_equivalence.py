@@ -561,3 +561,31 @@ def test_batch_with_one_number_twice_pre_checks_as_it_deposits(
         for d in flux.report["documents"]
     ]
     assert predicted == deposited == [(ACCEPTED, None), (REFUSED, R.DUPLICATE_NUMBER.code)]
+
+
+@pytest.mark.parametrize("channel", ["flux_ubl", "flux_cii", "flux_facturx"])
+def test_pre_check_predicts_what_the_draft_creation_refuses(
+    client, django_capture_on_commit_callbacks, channel, monkeypatch
+):
+    """A number EN 16931 accepts but the deposit does not (« # »): refused by both, same text."""
+    world = World(client)
+    real_document = _document
+
+    def odd_number(w):
+        invoice = real_document(w)
+        invoice.number = "F#EQ1"
+        return invoice
+
+    monkeypatch.setattr(f"{__name__}._document", odd_number)
+    precheck = flux_precheck(file=_file(world, channel), structure=world.supplier)
+    with django_capture_on_commit_callbacks(execute=True):
+        flux = flux_deposit(structure=world.supplier, by=world.user, file=_file(world, channel))
+        flux = flux_process(flux_id=flux.pk)
+    predicted, deposited = precheck["documents"][0], flux.report["documents"][0]
+    assert not deposited.get("invoice_id")
+    assert predicted["valid"] is deposited["valid"] is False
+    messages = [
+        {f["message_fr"] for f in d["findings"] if f["rule_id"] == "CHORUS-020"}
+        for d in (predicted, deposited)
+    ]
+    assert messages[0] == messages[1] != set()
