@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from chorus.exceptions import ChorusError
@@ -207,7 +208,7 @@ def test_flux_with_a_control_character_in_a_line_name_is_rejected(
 
 # A document that cannot be rendered ---------------------------------------------------------------
 def test_a_document_that_cannot_be_rendered_is_recorded_not_retried_forever(
-    supplier, recipient, monkeypatch
+    supplier, recipient, supplier_user, client, monkeypatch
 ):
     invoice = make_invoice(
         status=InvoiceStatus.MISE_A_DISPOSITION, supplier=supplier, recipient=recipient
@@ -226,3 +227,6 @@ def test_a_document_that_cannot_be_rendered_is_recorded_not_retried_forever(
     events = invoice.events.filter(action=tasks.RENDER_FAILED_ACTION)
     assert events.count() == 1
     assert "impossibles à produire" in events.get().reason
+    client.force_login(supplier_user)
+    page = client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
+    assert "Documents impossibles à produire" in page
