@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chorus.exceptions import ChorusError
+from invoices.validators import text_check
 from structures.choices import (
     CompanyCategory,
     IdentifierType,
@@ -247,6 +248,14 @@ def structure_create_private(
         raise ChorusError(
             "Raison sociale : ce champ est obligatoire.", field="name", code="required"
         )
+    # These texts are copied onto every invoice of the structure (PDF, CII/UBL): no controls.
+    for field, label in (
+        ("name", "Raison sociale"),
+        ("address", "Adresse"),
+        ("postal_code", "Code postal"),
+        ("city", "Commune"),
+    ):
+        text_check(value=values[field], field_label=label, field=field)
     if values["company_category"] and values["company_category"] not in CompanyCategory.values:
         raise ChorusError(
             f"Catégorie d'entreprise : « {values['company_category']} » n'est pas une catégorie "

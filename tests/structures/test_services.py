@@ -572,3 +572,17 @@ def test_add_by_manager_refuses_existing_member_and_non_principal():
             structure=principal.structure, by=member.user, email=UserFactory().email
         )
     assert exc.value.code == "not_principal"
+
+
+def test_structure_names_with_control_characters_are_refused():
+    """Issue 14 item 3: the structure's name and address are copied onto its invoices."""
+    with pytest.raises(ChorusError) as exc:
+        _create(
+            UserFactory(),
+            identifier_type=IdentifierType.HORS_UE,
+            identifier="US-124",
+            name="Acme\x07",
+        )
+    assert exc.value.field == "name"
+    assert "Raison sociale : caractère de contrôle interdit" in exc.value.message
+    assert not Structure.objects.filter(identifier="US-124").exists()
