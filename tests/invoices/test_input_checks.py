@@ -230,3 +230,10 @@ def test_a_document_that_cannot_be_rendered_is_recorded_not_retried_forever(
     client.force_login(supplier_user)
     page = client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
     assert "Documents impossibles à produire" in page
+
+
+def test_attachment_names_with_control_characters_are_refused():
+    from invoices.uploads import validate_upload
+
+    with pytest.raises(ChorusError, match="Nom du fichier : caractère de contrôle interdit"):
+        validate_upload(name="bon\x1b.pdf", size=10, head_bytes=b"%PDF-1.7", kind="piece_jointe")
