@@ -6,6 +6,7 @@ the service can name the line and the field of a bad number.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 from chorus.exceptions import ChorusError
 from invoices.choices import (
@@ -68,6 +69,13 @@ class CheckedInputMixin:
     """Refuse, on the field, control characters in typed text (tab and line breaks only in a
     multi-line field) and implausible dates: the checks of `invoices.validators`, which the
     services apply again for the API and the flux files."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # NUL too gets the message that names the field
+            field.validators = [
+                v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+            ]
 
     def clean(self):
         data = super().clean()

@@ -110,6 +110,14 @@ def test_portal_refuses_control_characters_naming_the_field_and_keeps_the_input(
     assert not Invoice.objects.exists()
 
 
+def test_portal_names_the_field_of_a_nul_character(logged, supplier, recipient):
+    lines = [("Ramettes\x00A4", "10", "4,99", "20.00", "")]
+    response = logged.post(CREATE, form_data(supplier, recipient.siret, lines=lines))
+    assert response.status_code == 400
+    assert "Désignation : caractère de contrôle interdit (U+0000" in response.content.decode()
+    assert not Invoice.objects.exists()
+
+
 def test_portal_accepts_a_multiline_comment(logged, supplier, recipient):
     data = form_data(supplier, recipient.siret, comment="Lot 1\r\nLot 2")
     response = logged.post(CREATE, data)
