@@ -77,3 +77,25 @@ def lines_count_check(*, count: int, field: str = "lines") -> int:
             field=field,
         )
     return count
+
+
+def payload_text_check(data: object) -> None:
+    """Every string (keys too) of a JSON body, walked without recursion: `ChorusError` naming
+    the JSON path of the first control character (tab and line breaks allowed, as in comments).
+    The API applies it to every body, so no control character reaches the database, an error
+    message or a document, whatever the endpoint."""
+    stack: list[tuple[str, object]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            text_check(value=value, field_label=path or "corps", field=path, multiline=True)
+        elif isinstance(value, dict):
+            children = []
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                text_check(value=str(key), field_label=f"{name} (nom du champ)", multiline=True)
+                children.append((name, item))
+            stack.extend(reversed(children))  # visited in document order
+        elif isinstance(value, list):
+            children = [(f"{path}[{index + 1}]", item) for index, item in enumerate(value)]
+            stack.extend(reversed(children))

@@ -41,14 +41,43 @@ def test_api_refuses_control_characters_in_a_line_designation(soumettre, char):
     assert response.status_code == 400
     body = response.json()
     assert body["codeRetour"] != 0
-    assert "Ligne 1 — désignation : caractère de contrôle interdit" in body["libelle"]
+    assert body["libelle"].startswith(
+        "lignePoste[1].lignePosteDenomination : caractère de contrôle interdit"
+    )
     assert not Invoice.objects.exists()
+
+
+def test_api_refuses_a_line_break_in_a_single_line_field(soumettre):
+    response = soumettre(lignePoste=[_line(lignePosteDenomination="Conseil\nexpert")])
+    assert response.status_code == 400
+    assert (
+        "Ligne 1 — désignation : caractère de contrôle interdit (U+000A"
+        in (response.json()["libelle"])
+    )
+
+
+def test_any_endpoint_refuses_control_characters_before_anything_is_stored(
+    api,
+    supplier_ready,  # noqa: F811
+):
+    """Even echoed in an error message and kept for an Idempotency-Key replay, a NUL never
+    reaches the database (PostgreSQL refuses it: that was a 500)."""
+    response = api.post(
+        "factures/v1/soumettre",
+        {"modeDepot": "SAISIE\x00API", "inconnu": {"cle\x1b": 1}},
+        **{"Idempotency-Key": "nul-1"},
+    )
+    assert response.status_code == 400
+    assert response.json()["libelle"].startswith("modeDepot : caractère de contrôle interdit")
+    response = api.post("factures/v1/rechercher/fournisseur", {"numeroFacture": ["F\x07"]})
+    assert response.status_code == 400
+    assert "numeroFacture[1] : caractère de contrôle interdit (U+0007" in response.json()["libelle"]
 
 
 def test_api_refuses_control_characters_in_the_comment_but_not_a_newline(soumettre):
     response = soumettre(commentaire="Bonjour\x07")
     assert response.status_code == 400
-    assert "Commentaire : caractère de contrôle interdit" in response.json()["libelle"]
+    assert "commentaire : caractère de contrôle interdit" in response.json()["libelle"]
     assert soumettre(commentaire="Bonjour\nMerci").status_code == 200
 
 
