@@ -662,7 +662,7 @@ def _notify_on_commit(*, user, key: str, title: str, body: str, url: str) -> Non
 def _invitation_of(*, membership_id: int, by) -> Membership:
     """The user's own pending invitation, locked; anybody else's is unknown (404-like)."""
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("structure", "invited_by")
         .filter(pk=membership_id, user=by)
         .first()
