@@ -97,7 +97,7 @@ def invoice_send_to_recycle(*, invoice_id: int, by: User, comment: str) -> Invoi
 def invoice_mark_service_done(
     *, invoice_id: int, by: User, on: datetime.date | None = None
 ) -> Invoice:
-    date_check(value=on, field_label="Date du service fait", field="service_done_on")
+    date_check(value=on, field_label="Date du service fait", field="on")
     return _recipient_action(
         invoice_id,
         by,

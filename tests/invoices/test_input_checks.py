@@ -245,3 +245,19 @@ def test_attachment_names_with_control_characters_are_refused():
 
     with pytest.raises(ChorusError, match="Nom du fichier : caractère de contrôle interdit"):
         validate_upload(name="bon\x1b.pdf", size=10, head_bytes=b"%PDF-1.7", kind="piece_jointe")
+
+
+def test_recipient_dates_must_be_plausible(invoice_in, recipient_user):
+    from invoices.services import invoice_mark_paid, invoice_mark_service_done
+
+    invoice = invoice_in(InvoiceStatus.MISE_A_DISPOSITION)
+    with pytest.raises(ChorusError, match="Date du service fait : date invraisemblable"):
+        invoice_mark_service_done(
+            invoice_id=invoice.pk, by=recipient_user, on=datetime.date(1, 1, 1)
+        )
+    with pytest.raises(ChorusError, match="Date de mise en paiement : date invraisemblable"):
+        invoice_mark_paid(
+            invoice_id=invoice.pk, by=recipient_user, on=datetime.date(9999, 1, 1), amount="1"
+        )
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.MISE_A_DISPOSITION
