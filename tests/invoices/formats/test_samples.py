@@ -1,17 +1,13 @@
 """Every public sample is read, its routing data extracted and its expected findings reproduced
-(../shared/samples/SOURCES.md); every invalid sample is refused or flagged, never a crash."""
-
-from pathlib import Path
+(tests/fixtures/samples/SOURCES.md); every invalid sample is refused or flagged, never a crash."""
 
 import pytest
 
 from invoices.formats.validate import validate_document
+from tests.fixtures import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples"
 VALID = sorted(p for folder in ("ubl", "cii", "facturx") for p in (SAMPLES / folder).iterdir())
 INVALID = sorted((SAMPLES / "invalid").iterdir())
-
-pytestmark = pytest.mark.skipif(not SAMPLES.exists(), reason="échantillons absents")
 
 
 def run(name: str):
