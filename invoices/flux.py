@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from chorus import limits
 from chorus.exceptions import ChorusError
 from invoices.choices import DepositMode, OutboxKind
 from invoices.formats.detect import SYNTAXE_FLUX
@@ -37,10 +38,11 @@ from invoices.services.common import require_member
 from invoices.services.outbox import outbox_enqueue
 from structures.models import Structure
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MAX_MEMBERS = 500
-MAX_MEMBER_BYTES = 20 * 1024 * 1024
-MAX_TOTAL_BYTES = 200 * 1024 * 1024
+# One limit per kind of file, the same on the portal and the API (chorus/limits.py).
+MAX_UPLOAD_BYTES = limits.FLUX_FILE_MAX_BYTES
+MAX_MEMBERS = limits.BATCH_MAX_INVOICES
+MAX_MEMBER_BYTES = limits.INVOICE_FILE_MAX_BYTES
+MAX_TOTAL_BYTES = limits.BATCH_MAX_UNCOMPRESSED_BYTES
 ACCEPTED_SUFFIXES = (".xml", ".pdf")
 FORCED_OUTCOMES = (FluxState.IN_INCIDENTE, FluxState.IN_INTEGRE_PARTIEL)
 FAULT_RULE_ID = "EMU-FAULT"

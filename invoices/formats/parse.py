@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from chorus.exceptions import ChorusError
+from chorus.limits import INVOICE_FILE_MAX_BYTES
 
-MAX_XML_BYTES = 10 * 1024 * 1024
-MAX_PDF_BYTES = 20 * 1024 * 1024
+MAX_XML_BYTES = INVOICE_FILE_MAX_BYTES  # one limit per kind of file (chorus/limits.py)
+MAX_PDF_BYTES = INVOICE_FILE_MAX_BYTES
 # An embedded file is inflated at most this far: a small deflate bomb must not fill the memory.
 MAX_EMBEDDED_BYTES = 5 * 1024 * 1024
 PREFERRED_XML_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
