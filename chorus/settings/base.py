@@ -200,6 +200,8 @@ OAUTH2_PROVIDER = {
 # Files travel base64 in API JSON: the largest body is a 50 MB flux (chorus/limits.py); each view
 # checks its own kind's limit after decoding (413 naming it).
 DATA_UPLOAD_MAX_MEMORY_SIZE = limits.API_BODY_MAX_BYTES
+# Processes validating a large flux batch (0: one per core; 1: in the calling process only).
+CHORUS_VALIDATION_WORKERS = env.int("CHORUS_VALIDATION_WORKERS", default=0)
 # Integrator request log: entries kept per application and structure, body bytes kept per entry.
 CHORUS_REQUEST_LOG_SIZE = env.int("CHORUS_REQUEST_LOG_SIZE", default=200)
 CHORUS_REQUEST_LOG_BODY_MAX = env.int("CHORUS_REQUEST_LOG_BODY_MAX", default=4096)

@@ -12,6 +12,7 @@ never from a thread; compiled executables are cached per XSLT file (compiled fro
 import dataclasses
 import hashlib
 import importlib.resources
+import os
 import re
 import threading
 import time
@@ -796,14 +797,8 @@ def pdfa_findings(document: d.Document) -> list[Finding]:
     return out
 
 
-def validate_document(
-    data: bytes,
-    filename: str = "",
-    *,
-    check_routing: bool = True,
-    supplier: Any = None,
-) -> tuple[Report, InvoiceData | None]:
-    """Validate one file; never raises on bad input: problems become findings."""
+def validate_content(data: bytes, filename: str = "") -> tuple[Report, InvoiceData | None]:
+    """Every check but the routing rules: no database, safe in a worker process of the pool."""
     started = time.perf_counter()
     report = Report(filename=filename)
     invoice: InvoiceData | None = None
@@ -822,7 +817,86 @@ def validate_document(
     report.findings.extend(xsd_findings(document))
     report.findings.extend(en16931_findings(document))
     report.findings.extend(arithmetic_findings(invoice, document.root))
-    if check_routing:
-        report.findings.extend(chorus_findings(invoice, supplier=supplier))
     report.duration_ms = int((time.perf_counter() - started) * 1000)
     return report, invoice
+
+
+def validate_document(
+    data: bytes,
+    filename: str = "",
+    *,
+    check_routing: bool = True,
+    supplier: Any = None,
+    content: tuple[Report, InvoiceData | None] | None = None,
+) -> tuple[Report, InvoiceData | None]:
+    """Validate one file; never raises on bad input: problems become findings.
+
+    `content`: this file's `validate_content` result computed beforehand (a batch validated on
+    every core by `validate_contents`); the routing rules, which read the database, run here.
+    """
+    started = time.perf_counter()
+    report, invoice = content if content is not None else validate_content(data, filename)
+    if invoice is None:
+        return report, None
+    if check_routing:
+        report.findings.extend(chorus_findings(invoice, supplier=supplier))
+    if content is not None:
+        report.duration_ms += int((time.perf_counter() - started) * 1000)
+    else:
+        report.duration_ms = int((time.perf_counter() - started) * 1000)
+    return report, invoice
+
+
+# --- batches on every core -----------------------------------------------------------------------
+POOL_MIN_FILES = 16  # below this, starting work in other processes costs more than it saves
+_pool: Any = None
+_pool_lock = threading.Lock()
+
+
+def _pool_start() -> None:
+    """Worker process start: Django apps (mapping imports models); stylesheets compile lazily."""
+    import django
+
+    django.setup()
+
+
+def _content_job(item: tuple[bytes, str]) -> tuple[Report, InvoiceData | None]:
+    return validate_content(*item)
+
+
+def _workers() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "CHORUS_VALIDATION_WORKERS", 0) or os.cpu_count() or 1)
+
+
+def _process_pool(workers: int) -> Any:
+    """One pool per process, started on the first large batch and kept (saxonche: one processor
+    per process, so workers are spawned, never forked from a process that holds one)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_pool_start,
+            )
+        return _pool
+
+
+def validate_contents(files: list[tuple[bytes, str]]) -> list[tuple[Report, InvoiceData | None]]:
+    """`validate_content` of each (data, name), in order, on every core for a large batch."""
+    global _pool
+    workers = _workers()
+    if workers < 2 or len(files) < POOL_MIN_FILES:
+        return [validate_content(data, name) for data, name in files]
+    chunk = max(1, len(files) // (workers * 8))
+    try:
+        return list(_process_pool(workers).map(_content_job, files, chunksize=chunk))
+    except Exception:  # a broken pool (worker killed, no fork allowed…): do it here, in order
+        with _pool_lock:
+            _pool = None
+        return [validate_content(data, name) for data, name in files]
