@@ -887,6 +887,15 @@ def _process_pool(workers: int) -> Any:
         return _pool
 
 
+def pool_shutdown() -> None:
+    """Stop the worker processes (tests, the bench; a server keeps them for its lifetime)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown()
+
+
 def validate_contents(files: list[tuple[bytes, str]]) -> list[tuple[Report, InvoiceData | None]]:
     """`validate_content` of each (data, name), in order, on every core for a large batch."""
     global _pool
@@ -894,9 +903,13 @@ def validate_contents(files: list[tuple[bytes, str]]) -> list[tuple[Report, Invo
     if workers < 2 or len(files) < POOL_MIN_FILES:
         return [validate_content(data, name) for data, name in files]
     chunk = max(1, len(files) // (workers * 8))
+    from concurrent.futures import BrokenExecutor
+
     try:
         return list(_process_pool(workers).map(_content_job, files, chunksize=chunk))
-    except Exception:  # a broken pool (worker killed, no fork allowed…): do it here, in order
+    except (BrokenExecutor, OSError):  # a worker killed, no process allowed…: here, in order
         with _pool_lock:
-            _pool = None
+            broken, _pool = _pool, None
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
         return [validate_content(data, name) for data, name in files]

@@ -26,9 +26,7 @@ def _comparable(result):
 def pool(settings):
     settings.CHORUS_VALIDATION_WORKERS = 2
     yield
-    if validate._pool is not None:
-        validate._pool.shutdown()
-        validate._pool = None
+    validate.pool_shutdown()
 
 
 def test_a_large_batch_in_the_pool_gives_the_verdicts_of_one_file_at_a_time(pool):
