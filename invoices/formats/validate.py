@@ -668,12 +668,14 @@ def specification_findings(document: d.Document) -> list[Finding]:
     if document.is_ubl:
         location = f"/ubl:{etree.QName(document.root).localname}/cbc:CustomizationID"
     if document.pdf is not None and not d.is_cius(guideline):
+        # A warning: the EN 16931 rules judge the invoice; no Chorus Pro rule refuses it for this.
         return [
             Finding(
                 "FX-PROFILE-001",
-                ERROR,
+                WARNING,
                 f"Factur-X : profil (BT-24) « {guideline} » inconnu : MINIMUM, BASIC WL, BASIC, "
-                "EN 16931 ou EXTENDED (Factur-X 1.0 / ZUGFeRD 2.x) attendu.",
+                "EN 16931 ou EXTENDED (Factur-X 1.0 / ZUGFeRD 2.x) attendu. La facture a été "
+                "contrôlée selon les règles EN 16931 seulement.",
                 "BT-24",
                 location,
                 facturx_source("UNKNOWN"),

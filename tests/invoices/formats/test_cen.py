@@ -195,3 +195,30 @@ def test_broken_pdfa_structure_is_reported():
     report = check(out.getvalue(), "f.pdf")
     pdfa = {f.rule_id for f in report.findings if f.source == "PDFA"}
     assert {"PDFA-001", "PDFA-004", "PDFA-006", "PDFA-007", "PDFA-008"} <= pdfa
+
+
+def _with_embedded_bt24(value: str) -> bytes:
+    with pikepdf.open(io.BytesIO(sample("facturx/akretion-invoice_EN16931.pdf"))) as pdf:
+        spec = pdf.attachments["factur-x.xml"]
+        xml = with_bt24(spec.get_file().read_bytes(), value)
+        spec.obj.EF.F.write(xml)
+        out = io.BytesIO()
+        pdf.save(out)
+    return out.getvalue()
+
+
+def test_factur_x_with_a_cius_bt24_is_checked_as_en16931_with_a_note():
+    report = check(_with_embedded_bt24(XRECHNUNG), "f.pdf")
+    assert report.flavour == "FACTURX"
+    assert report.valid, [f.as_json() for f in report.errors]
+    assert "EN-CIUS-001" in report.rule_ids()
+    assert not [f for f in report.findings if f.source.startswith("FACTURX")]
+
+
+def test_factur_x_with_an_unknown_bt24_warns_and_is_judged_by_en16931():
+    report = check(
+        _with_embedded_bt24("urn:ferd:CrossIndustryDocument:invoice:1p0:comfort"), "f.pdf"
+    )
+    finding = next(f for f in report.findings if f.rule_id == "FX-PROFILE-001")
+    assert not finding.blocking
+    assert report.valid, [f.as_json() for f in report.errors]
