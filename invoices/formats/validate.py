@@ -909,7 +909,9 @@ def validate_contents(files: list[tuple[bytes, str]]) -> list[tuple[Report, Invo
 
     try:
         return list(_process_pool(workers).map(_content_job, files, chunksize=chunk))
-    except (BrokenExecutor, OSError):  # a worker killed, no process allowed…: here, in order
+    # A worker killed, no process allowed (OSError; AssertionError in a daemonic process): the
+    # batch is validated here, in order.
+    except (BrokenExecutor, OSError, AssertionError):
         with _pool_lock:
             broken, _pool = _pool, None
         if broken is not None:

@@ -43,3 +43,15 @@ def test_a_small_batch_stays_in_the_calling_process(pool):
     files = [((SAMPLES / name).read_bytes(), name) for name in FILES]
     validate_contents(files)
     assert validate._pool is None
+
+
+def test_without_worker_processes_the_batch_is_validated_here(pool, monkeypatch):
+    def no_processes(workers):
+        raise OSError("no process allowed")
+
+    monkeypatch.setattr(validate, "_process_pool", no_processes)
+    files = [((SAMPLES / name).read_bytes(), name) for name in FILES] * 4
+    batch = validate_contents(files)
+    assert [_comparable(r) for r in batch] == [
+        _comparable(validate_content(data, name)) for data, name in files
+    ]
