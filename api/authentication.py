@@ -72,6 +72,10 @@ class PisteOAuth2Validator(OAuth2Validator):
 
 
 class PisteAuthentication(BaseAuthentication):
+    # The sandbox controls take an expired password: an isolated sandbox whose own clock expired
+    # its accounts can still put that clock back (nobody else could repair it).
+    allow_expired_password = False
+
     def authenticate(self, request: HttpRequest):
         valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
         if not valid:
@@ -85,7 +89,9 @@ class PisteAuthentication(BaseAuthentication):
         )
         if account is None or not _password_ok(account, password):
             raise exceptions.AuthenticationFailed()
-        if not account.is_active or account.password_expired():
+        if not account.is_active or (
+            not self.allow_expired_password and account.password_expired()
+        ):
             raise exceptions.PermissionDenied()
         request.piste_application = oauth_request.access_token.application
         request.technical_account = account
