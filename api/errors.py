@@ -45,7 +45,8 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.Throttled):
         response = error(
             429,
-            "Trop de requêtes pour cette application : réessayez plus tard.",
+            getattr(exc, "libelle", None)
+            or "Trop de requêtes pour cette application : réessayez plus tard.",
             http_status=status.HTTP_429_TOO_MANY_REQUESTS,
         )
         if exc.wait is not None:
