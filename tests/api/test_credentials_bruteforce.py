@@ -15,6 +15,12 @@ HEALTH = "/cpro/transverses/v1/health-check"
 LIMIT = 10  # the default CHORUS_API_CREDENTIAL_FAILURES: 10/min
 
 
+@pytest.fixture(autouse=True)
+def _fixed_window(monkeypatch):
+    """The counters' clock stands still mid-window: no window boundary inside a test."""
+    monkeypatch.setattr(throttling.time, "time", lambda: 60 * 1_000_000 + 30.0)
+
+
 def _token(client, client_id=CLIENT_ID, secret=CLIENT_SECRET, ip="198.51.100.7"):
     return client.post(
         "/api/oauth/token",

@@ -49,7 +49,8 @@ def _document(invoice) -> InvoiceDocument:
 
 def _status(client, url: str) -> int:
     response = client.get(url)
-    response.close()  # a FileResponse holds its file open
+    if response.streaming:
+        b"".join(response.streaming_content)  # read to the end: the file is closed
     return response.status_code
 
 
