@@ -155,22 +155,26 @@ def credential_failures_wait(keys: list[tuple[str, str]]) -> float | None:
     now = time.time()
     window, elapsed = divmod(now, period)
     wait = None
+    prefixes = [_credential_prefix(kind, value, period) for kind, value in keys]
     try:
-        for kind, value in keys:
-            prefix = _credential_prefix(kind, value, period)
-            current = int(cache.get(f"{prefix}{int(window)}") or 0)
-            previous = int(cache.get(f"{prefix}{int(window) - 1}") or 0)
-            weighted = current + previous * (1 - elapsed / period)
-            if weighted < limit:
-                continue
-            if current < limit:  # the previous window slides out enough within this one
-                needed = period * (1 - (limit - current) / previous) - elapsed
-            else:  # this window's failures alone: into the next one, until they slide out enough
-                needed = (period - elapsed) + period * (1 - limit / current)
-            wait = max(wait or 0.0, 1.0, needed)
+        # One round trip for every counter: this runs before each API call's password check.
+        counts = cache.get_many(
+            [f"{prefix}{int(window) - back}" for prefix in prefixes for back in (0, 1)]
+        )
     except RedisError:
         logger.warning("Limitation des échecs d'authentification indisponible (cache injoignable)")
         return None
+    for prefix in prefixes:
+        current = int(counts.get(f"{prefix}{int(window)}") or 0)
+        previous = int(counts.get(f"{prefix}{int(window) - 1}") or 0)
+        weighted = current + previous * (1 - elapsed / period)
+        if weighted < limit:
+            continue
+        if current < limit:  # the previous window slides out enough within this one
+            needed = period * (1 - (limit - current) / previous) - elapsed
+        else:  # this window's failures alone: into the next one, until they slide out enough
+            needed = (period - elapsed) + period * (1 - limit / current)
+        wait = max(wait or 0.0, 1.0, needed)
     return wait
 
 
