@@ -36,6 +36,7 @@ class InvoiceAction(models.TextChoices):
     )
     ACCOUNTED = "chorus.invoice.accounted", "Comptabilisée"
     PAID = "chorus.invoice.paid", "Mise en paiement"
+    DOCUMENTS_FAILED = "chorus.invoice.documents_failed", "Documents impossibles à produire"
 
 
 ACTION_LABELS: dict[str, str] = dict(InvoiceAction.choices)
