@@ -6,15 +6,19 @@ deposit or a `recycler`) and the validation report (flux deposit, pré-contrôle
 Per-structure data (the EJ format, the flags, the services, the published EJs) stays data.
 """
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from invoices.rules import catalogue as R
 from invoices.rules.base import Violation
-from structures.choices import IdentifierType
-from structures.models import Service, Structure
+
+if TYPE_CHECKING:  # models are imported when called: the validator's worker processes import
+    from structures.models import Service, Structure  # this module before Django is set up
 
 EJ_MAX_LENGTH = 50
 
@@ -37,6 +41,9 @@ class Routing:
 
 
 def find_recipient(siret: str) -> Structure | None:
+    from structures.choices import IdentifierType
+    from structures.models import Structure
+
     if not siret:
         return None
     return Structure.objects.filter(identifier_type=IdentifierType.SIRET, identifier=siret).first()
@@ -143,6 +150,8 @@ def routing_evaluate(data: RoutingData) -> Routing:
     violation = check_recipient(data.recipient_siret, recipient)
     if violation is not None or recipient is None:
         return Routing(None, None, violation)
+    from structures.models import Service
+
     service = None
     if data.service_code:
         service = Service.objects.filter(structure=recipient, code=data.service_code).first()
