@@ -34,7 +34,7 @@ from django_fsm import can_proceed
 
 from accounts.selectors import user_can_deposit
 from chorus.exceptions import ChorusError
-from invoices import selectors, services
+from invoices import outcomes, selectors, services
 from invoices.choices import InvoiceStatus, InvoiceType
 from invoices.forms import (
     DEFAULT_PAGE_SIZE,
@@ -452,11 +452,7 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
             draft_kept=True,
             terms_refused=exc.code == TERMS_CODE,
         )
-    messages.success(
-        request,
-        f"La facture {invoice.number} est déposée ; son acheminement vers le destinataire "
-        "est en cours.",
-    )
+    outcomes.remember(request, kind=outcomes.DEPOSIT, pk=invoice.pk)
     return redirect("invoices:detail", pk=invoice.pk)
 
 
@@ -558,6 +554,7 @@ def _render_detail(request, invoice: Invoice, status: int = 200, **forms) -> Htt
 @require_GET
 @invoice_view
 def detail(request: HttpRequest, invoice: Invoice) -> HttpResponse:
+    outcomes.announce_invoice(request, invoice)
     return _render_detail(request, invoice)
 
 
@@ -576,9 +573,7 @@ def recycle(request: HttpRequest, invoice: Invoice) -> HttpResponse:
         except ChorusError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(
-                request, "Facture recyclée : elle est de nouveau acheminée vers le destinataire."
-            )
+            outcomes.remember(request, kind=outcomes.RECYCLE, pk=invoice.pk)
             return redirect("invoices:detail", pk=invoice.pk)
     return _render_detail(request, invoice, status=400, recycle_form=form)
 
@@ -783,11 +778,7 @@ def deposit_pdf_confirm(request: HttpRequest, invoice: Invoice) -> HttpResponse:
     if action != "envoyer":
         messages.success(request, f"Brouillon enregistré ({invoice}).")
         return redirect("invoices:deposit_pdf_confirm", pk=invoice.pk)
-    messages.success(
-        request,
-        f"La facture {invoice.number} est déposée ; son acheminement vers le destinataire "
-        "est en cours.",
-    )
+    outcomes.remember(request, kind=outcomes.DEPOSIT, pk=invoice.pk)
     return redirect("invoices:detail", pk=invoice.pk)
 
 

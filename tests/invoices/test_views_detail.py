@@ -110,7 +110,7 @@ def test_recycle_corrects_routing_data_and_routes_again(
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.MISE_A_DISPOSITION
     assert invoice.ej_number == "EJ-1"
-    assert "Facture recyclée" in detail_html(logged, invoice)
+    assert "est recyclée et mise à disposition" in detail_html(logged, invoice)
 
 
 def test_recycle_with_bad_siret_keeps_typed_values(logged, invoice_in):
