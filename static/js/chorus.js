@@ -11,3 +11,15 @@ document.addEventListener("htmx:afterRequest", function (event) {
     form.reset();
   }
 });
+
+// A page re-rendered with errors shows them: the first error summary (or invalid field) is
+// scrolled into view and focused, instead of leaving the user at the top of a long page.
+document.addEventListener("DOMContentLoaded", function () {
+  const target = document.querySelector(".form-errors[role=alert], [aria-invalid=true]");
+  if (!target) return;
+  if (!target.hasAttribute("tabindex") && !/^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
+    target.setAttribute("tabindex", "-1");
+  }
+  target.scrollIntoView({ block: "center" });
+  target.focus({ preventScroll: true });
+});
