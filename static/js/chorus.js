@@ -23,3 +23,40 @@ document.addEventListener("DOMContentLoaded", function () {
   target.scrollIntoView({ block: "center" });
   target.focus({ preventScroll: true });
 });
+
+// Narrow screens: the main menu folds behind a « Menu » button (without this script it stays
+// unfolded, and usable).
+document.addEventListener("DOMContentLoaded", function () {
+  const button = document.querySelector(".menu-toggle");
+  const nav = document.getElementById("menu-principal");
+  if (!button || !nav) return;
+  document.documentElement.classList.add("menu-js");
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    nav.classList.toggle("menu-open", open);
+  });
+});
+
+// Narrow screens: every data table with a header reflows into one card per row; each cell gets
+// the label of its column (CSS shows it before the value).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("main table").forEach(function (table) {
+    const head = table.tHead && table.tHead.rows[0];
+    if (!head) return;
+    const labels = Array.from(head.cells).map(function (cell) {
+      return cell.textContent.trim();
+    });
+    Array.from(table.tBodies).forEach(function (body) {
+      Array.from(body.rows).forEach(function (row) {
+        Array.from(row.cells).forEach(function (cell, index) {
+          if (labels[index] && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", labels[index]);
+          }
+        });
+      });
+    });
+    table.classList.add("reflow");
+  });
+});
