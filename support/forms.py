@@ -87,9 +87,16 @@ class ContactForm(_CategoryMixin):
 
     def __init__(self, *args, captcha_question: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.captcha_question = captcha_question
+        self.captcha_question = ""
         if captcha_question:
-            self.fields["captcha_answer"].label = f"Question de vérification : {captcha_question}"
+            self.set_question(captcha_question)
+
+    def set_question(self, question: str) -> None:
+        """Show `question` (also on a re-render: the label of an already rendered or validated
+        field is cached in its BoundField, so that cache is dropped)."""
+        self.captcha_question = question
+        self.fields["captcha_answer"].label = f"Question de vérification : {question}"
+        self._bound_fields_cache.pop("captcha_answer", None)
 
     def clean_website(self):
         if self.cleaned_data.get("website"):

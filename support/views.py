@@ -216,7 +216,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     question, token = new_captcha()
     form.data = form.data.copy()
     form.data["captcha_token"], form.data["captcha_answer"] = token, ""
-    form.fields["captcha_answer"].label = f"Question de vérification : {question}"
+    form.set_question(question)
     return render(request, "support/contact.html", {"form": form}, status=400)
 
 
