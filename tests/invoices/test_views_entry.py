@@ -83,7 +83,7 @@ def test_save_draft_even_incomplete_and_edit_it(logged, supplier):
     assert str(invoice.total_gross) == "59.88"  # 10 × 4,99 = 49,90 + 20 %
     page = logged.get(response["Location"]).content.decode()
     assert 'value="Ramettes A4"' in page
-    assert "59,88 €" in page
+    assert "59,88\u00a0€" in page
 
     data = form_data(supplier, "", number="F-9", lines=[("Autre", "1", "10", "10.00", "")])
     logged.post(reverse("invoices:edit", args=[invoice.pk]), data)
