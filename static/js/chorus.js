@@ -60,3 +60,13 @@ document.addEventListener("DOMContentLoaded", function () {
     table.classList.add("reflow");
   });
 });
+
+// Irreversible actions (reject an invoice, refuse an attachment) ask for confirmation first:
+// the button carries the question in data-confirm.
+document.addEventListener("click", function (event) {
+  const button = event.target.closest ? event.target.closest("[data-confirm]") : null;
+  if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
