@@ -49,3 +49,28 @@ def test_template_filters_and_status_tones():
         )
     )
     assert html == f"3{NNBSP}730,50{NBSP}€|20{NBSP}%|2|ko|ok"
+
+
+def test_long_dates_days_and_severities_in_french():
+    import datetime
+
+    html = Template(
+        "{% load chorus_ui %}{{ a|date_longue }}|{{ b|date_longue }}|{{ z|jours }}|{{ u|jours }}"
+        "|{{ n|jours }}|{{ f|gravite }}|{{ w|gravite }}"
+    ).render(
+        Context(
+            {
+                "a": datetime.date(2026, 1, 1),
+                "b": datetime.date(2026, 12, 5),
+                "z": Decimal("0.0"),
+                "u": Decimal("1.5"),
+                "n": 30,
+                "f": "fatal",
+                "w": "warning",
+            }
+        )
+    )
+    assert html == (
+        f"1er janvier 2026|5 décembre 2026|0{NBSP}jour|1,5{NBSP}jour|30{NBSP}jours"
+        "|bloquante|avertissement"
+    )

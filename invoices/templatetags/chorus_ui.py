@@ -86,3 +86,58 @@ def progression(invoice):
         "status": invoice.status,
         "tone": ton(invoice.status),
     }
+
+
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+SEVERITIES = {
+    "fatal": "bloquante",
+    "error": "erreur",
+    "warning": "avertissement",
+    "info": "information",
+}
+
+
+@register.filter
+def date_longue(value) -> str:
+    """« 1er janvier 2026 », « 5 décembre 2026 » (a datetime in the current time zone)."""
+    if not value:
+        return ""
+    if hasattr(value, "hour"):
+        from django.utils import timezone
+
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+@register.filter
+def jours(value) -> str:
+    """A number of days in French: « 0 jour », « 1,5 jour », « 12 jours »."""
+    text = fr.format_number(value)
+    if not text:
+        return ""
+    try:
+        plural = abs(float(str(value))) >= 2
+    except ValueError:
+        plural = True
+    return f"{text}\u00a0jour{'s' if plural else ''}"
+
+
+@register.filter
+def gravite(value) -> str:
+    """Severity of a validation finding in French (the reports store fatal / warning...)."""
+    return SEVERITIES.get(str(value).lower(), str(value))

@@ -123,7 +123,7 @@ def test_search_button_prefills_from_register(client):
     assert 'value="Menuiserie Martin"' in content
     assert 'value="LYON"' in content
     assert "Petite ou moyenne entreprise" in content
-    assert "1 janvier 2019" in content  # PME e-invoicing obligation date
+    assert "1er janvier 2019" in content  # PME e-invoicing obligation date
     assert not Structure.objects.exists()
 
 
@@ -334,7 +334,7 @@ def test_detail_for_owner_shows_management(client, owner, member, pending):
     assert response.status_code == 200
     assert owner.structure.siren in content
     assert "FR40303265045" in content
-    assert "1 janvier 2019" in content
+    assert "1er janvier 2019" in content
     assert member.user.email in content
     assert pending.user.email in content
     assert "Accepter la sélection" in content
