@@ -595,7 +595,9 @@ def _render_detail(request, invoice: Invoice, status: int = 200, **forms) -> Htt
         "invoice": invoice,
         "lines": list(invoice.lines.all()),
         "timeline": _timeline(invoice),
-        "can_recycle": can_proceed(invoice.recycle),
+        "can_recycle": (can_recycle := can_proceed(invoice.recycle)),
+        # Where the EJ is typed again, the format the recipient expects (issue 18).
+        "recycle_recipient": find_recipient(invoice.recipient_siret) if can_recycle else None,
         "can_complete": can_proceed(invoice.complete),
         "can_acknowledge": invoice.status == InvoiceStatus.REJETEE
         and not invoice.rejection_acknowledged_at,

@@ -57,3 +57,22 @@ def test_invalid_submit_shows_all_errors_keeps_input_creates_nothing(page: Page,
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.locator("#erreurs")).to_contain_text("rien à enregistrer")
     assert Invoice.objects.count() == 0
+
+
+def test_reopened_draft_keeps_the_service_list(page: Page, live_server):
+    from invoices import services
+    from tests.factories import ServiceFactory
+
+    supplier = StructureFactory(name="Fournitures Dupont")
+    user = UserFactory(email="compta@dupont.test")
+    MembershipFactory(user=user, structure=supplier)
+    recipient = StructureFactory(public=True, name="Mairie de Trifouilly")
+    ServiceFactory(structure=recipient, code="COMPTA", label="Comptabilité")
+    ServiceFactory(structure=recipient, code="RH", label="Ressources humaines")
+    draft = services.invoice_create_draft(
+        supplier=supplier, by=user, recipient_siret=recipient.siret, service_code="RH"
+    )
+    _log_in(page, user.email)
+    page.goto(reverse("invoices:edit", args=[draft.pk]))
+    expect(page.locator("select#id_service_code")).to_have_value("RH")
+    expect(page.locator("#fiche-destinataire")).to_contain_text("Mairie de Trifouilly")

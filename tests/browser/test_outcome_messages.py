@@ -41,6 +41,8 @@ def test_bad_ej_to_cavimac_is_a_warning_and_a_failed_recycle_too(page: Page, liv
     page.goto(reverse("invoices:create"))
     page.get_by_label("SIRET du destinataire").fill(cavimac.siret)
     expect(page.locator("#fiche-destinataire")).to_contain_text("Cavimac")
+    # The EJ format the recipient expects is shown where the EJ is typed (issue 18 minor).
+    expect(page.locator("#format-ej")).to_have_text("8 chiffres commençant par 2024")
     page.get_by_label("Numéro de facture").fill("F-EJ-1")
     page.get_by_label(re.compile("engagement juridique")).first.fill("123456")
     page.get_by_label("Ligne 1 — Désignation").fill("Conseil")
@@ -56,6 +58,7 @@ def test_bad_ej_to_cavimac_is_a_warning_and_a_failed_recycle_too(page: Page, liv
     expect(message).not_to_contain_text("en cours")
     assert Invoice.objects.get(number="F-EJ-1").status == InvoiceStatus.A_RECYCLER
 
+    expect(page.locator("#format-ej")).to_contain_text("8 chiffres commençant par 2024")
     # Recycling with another bad EJ fails again: said as a refusal, not « recyclée ».
     page.locator("#id_ej_number").fill("999")
     page.get_by_role("button", name="Recycler", exact=True).click()
