@@ -226,3 +226,12 @@ def test_status_pill_coloured_by_meaning_with_five_step_progress(
     assert f'class="badge badge-{tone}" id="statut"' in html
     assert html.count('class="step ') == 5
     assert f'aria-current="step">{current}<' in html
+
+
+def test_rejected_invoice_explains_acknowledge_process_and_next_step(logged, invoice_in):
+    html = detail_html(logged, invoice_in(status=InvoiceStatus.REJETEE))
+    assert 'id="suite-rejet"' in html
+    assert "vous pouvez le réutiliser" in html
+    assert reverse("invoices:create") in html
+    assert "Acquitter le rejet" in html
+    assert "Traiter le rejet" in html
