@@ -70,3 +70,41 @@ document.addEventListener("click", function (event) {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// Entry form: totals as you type (HT, TVA, TTC; VAT rounded to the cent per rate, as the server
+// does). The server recomputes them on every save; this is only a preview.
+document.addEventListener("DOMContentLoaded", function () {
+  const out = document.getElementById("totaux-direct");
+  if (!out) return;
+  const form = out.closest("form");
+  const euro = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
+  const parse = function (value) {
+    const text = String(value || "").replace(/\s/g, "").replace(",", ".");
+    return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : null;
+  };
+  const update = function () {
+    const byRate = {};
+    let lines = 0;
+    form.querySelectorAll("select[name$='-vat_rate']").forEach(function (select) {
+      const prefix = select.name.slice(0, -"vat_rate".length);
+      const qty = parse((form.elements[prefix + "quantity"] || {}).value);
+      const price = parse((form.elements[prefix + "unit_price"] || {}).value);
+      if (qty === null || price === null) return;
+      const net = Math.round(qty * price * 100) / 100;
+      byRate[select.value] = (byRate[select.value] || 0) + net;
+      lines += 1;
+    });
+    if (!lines) { out.hidden = true; return; }
+    let net = 0, vat = 0;
+    Object.keys(byRate).forEach(function (rate) {
+      net += byRate[rate];
+      vat += Math.round(byRate[rate] * Number(rate)) / 100;
+    });
+    out.textContent = "En direct : total HT " + euro.format(net) + " · TVA " + euro.format(vat)
+      + " · TTC " + euro.format(net + vat) + " (recalculé par le serveur à l'enregistrement).";
+    out.hidden = false;
+  };
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  update();
+});

@@ -76,3 +76,16 @@ def test_reopened_draft_keeps_the_service_list(page: Page, live_server):
     page.goto(reverse("invoices:edit", args=[draft.pk]))
     expect(page.locator("select#id_service_code")).to_have_value("RH")
     expect(page.locator("#fiche-destinataire")).to_contain_text("Mairie de Trifouilly")
+
+
+def test_totals_shown_live_while_typing(page: Page, live_server):
+    supplier = StructureFactory(name="Fournitures Dupont")
+    user = UserFactory(email="compta@dupont.test")
+    MembershipFactory(user=user, structure=supplier)
+    _log_in(page, user.email)
+    page.goto(reverse("invoices:create"))
+    page.get_by_label("Ligne 1 — Quantité").fill("10")
+    page.get_by_label("Ligne 1 — Prix unitaire HT (€)").fill("4,99")
+    live = page.locator("#totaux-direct")
+    expect(live).to_contain_text("49,90")
+    expect(live).to_contain_text("59,88")
