@@ -15,6 +15,7 @@ from invoices.choices import (
     PaymentMode,
     VatExemptionReason,
 )
+from invoices.uploads import MAX_FILE_SIZE
 from structures.validators import validate_siret
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -186,6 +187,10 @@ ATTACHMENTS_HELP = (
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
+    def __init__(self, attrs=None):
+        # The browser refuses an oversized file before sending it (static/js/chorus.js).
+        super().__init__({"data-max-bytes": MAX_FILE_SIZE, **(attrs or {})})
+
 
 class MultipleFileField(forms.FileField):
     """Several files under one name; the checks are `invoices.uploads` (called by services)."""
@@ -232,7 +237,9 @@ class PdfDepositForm(forms.Form):
         label="Facture au format PDF (signée ou non)",
         help_text="Un PDF non chiffré de 10 Mo au plus, nom de 50 caractères au plus.",
         error_messages={"required": "Facture PDF : choisissez le fichier de la facture."},
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,.pdf", "data-max-bytes": MAX_FILE_SIZE}
+        ),
     )
     pieces_jointes = MultipleFileField(
         label="Pièces jointes (facultatives)", help_text=ATTACHMENTS_HELP

@@ -108,3 +108,57 @@ document.addEventListener("DOMContentLoaded", function () {
   form.addEventListener("change", update);
   update();
 });
+
+// Uploads: a file over the limit (data-max-bytes) is refused in the browser, before anything is
+// sent; a form that sends files says so while it is sent.
+(function () {
+  const mb = function (bytes) {
+    return (bytes / 1048576).toLocaleString("fr-FR", { maximumFractionDigits: 1 }) + " Mo";
+  };
+  const check = function (input) {
+    const max = Number(input.getAttribute("data-max-bytes"));
+    const big = Array.from(input.files || []).filter(function (file) { return file.size > max; });
+    let note = input.parentNode.querySelector(".upload-refused");
+    if (!big.length) {
+      if (note) note.remove();
+      input.removeAttribute("aria-invalid");
+      return true;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "errorlist upload-refused";
+      note.setAttribute("role", "alert");
+      input.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = big.map(function (file) {
+      return file.name + " : " + mb(file.size) + ", la limite est " + mb(max) + " par fichier.";
+    }).join(" ") + " Choisissez un fichier plus petit.";
+    input.setAttribute("aria-invalid", "true");
+    return false;
+  };
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("input[type=file][data-max-bytes]")) {
+      check(event.target);
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    const inputs = Array.from(form.querySelectorAll("input[type=file][data-max-bytes]"));
+    const refused = inputs.filter(function (input) { return !check(input); });
+    if (refused.length) {
+      event.preventDefault();
+      refused[0].focus();
+      return;
+    }
+    const total = Array.from(form.querySelectorAll("input[type=file]")).reduce(function (sum, input) {
+      return sum + Array.from(input.files || []).reduce(function (s, f) { return s + f.size; }, 0);
+    }, 0);
+    if (total > 0) {
+      const status = document.createElement("p");
+      status.className = "message message-info upload-progress";
+      status.setAttribute("role", "status");
+      status.textContent = "Envoi de " + mb(total) + " en cours…";
+      form.appendChild(status);
+    }
+  });
+})();
