@@ -557,3 +557,15 @@ def test_journey_create_request_approve_then_member_sees_structure(
     response = client.get(reverse("structures:mine"))
     assert "Journey SARL" in response.content.decode()
     assert client.get(reverse("structures:detail", args=[structure.pk])).status_code == 200
+
+
+def test_transfer_list_offers_people_not_technical_api_accounts(client, owner, member):
+    from api.services import technical_account_create
+
+    account = technical_account_create(
+        structure=owner.structure, login="tech-erp", password="secret-123"
+    )
+    client.force_login(owner.user)
+    html = client.get(reverse("structures:detail", args=[owner.structure.pk])).content.decode()
+    assert f'<option value="{member.user_id}"' in html
+    assert f'<option value="{account.user_id}"' not in html
