@@ -120,4 +120,11 @@ class ContactForm(_CategoryMixin):
 
 
 class AssistantForm(forms.Form):
-    question = forms.CharField(label="Votre question", max_length=500)
+    question = forms.CharField(
+        label="Votre question",
+        max_length=500,
+        error_messages={
+            "required": "Votre question : saisissez une question.",
+            "max_length": "Votre question : 500 caractères au plus.",
+        },
+    )

@@ -337,6 +337,9 @@ def assistant(request: HttpRequest) -> HttpResponse:
             if request.headers.get("HX-Request"):
                 return render(request, "support/_exchange.html", {"exchange": exchange})
             return redirect("support:assistant")
+        if request.headers.get("HX-Request"):
+            # htmx swaps only 2xx answers: an empty question must still show why nothing came.
+            return render(request, "support/_assistant_error.html", {"form": form})
         status = 400
     else:
         form, status = AssistantForm(), 200
