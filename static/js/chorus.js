@@ -162,3 +162,12 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 })();
+
+// Filter panels (<details data-open-wide>) start open on wide screens; on a phone they stay
+// folded so that the list is on the first screen.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.matchMedia("(min-width: 48.01rem)").matches) return;
+  document.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+    details.open = true;
+  });
+});

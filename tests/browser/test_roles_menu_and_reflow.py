@@ -187,3 +187,22 @@ def test_desktop_menu_is_a_row_without_menu_button(page: Page, live_server, demo
     _log_in(page, SUPPLIER)
     expect(page.locator("#menu-principal")).to_be_visible()
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+
+
+def test_filter_panel_folded_on_a_phone_so_the_list_is_on_the_first_screen(
+    chromium_browser, live_server, demo_data
+):
+    context = chromium_browser.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    try:
+        _log_in(page, SUPPLIER)
+        page.goto("/factures/")
+        expect(page.locator("details.filters")).not_to_have_attribute("open", "")
+        heading = page.locator("#titre-liste").bounding_box()
+        assert heading["y"] < 844, "la liste commence sous le premier écran"
+        page.locator("details.filters summary").click()
+        expect(page.get_by_label("Numéro de facture")).to_be_visible()
+    finally:
+        context.close()
