@@ -569,3 +569,26 @@ def test_transfer_list_offers_people_not_technical_api_accounts(client, owner, m
     html = client.get(reverse("structures:detail", args=[owner.structure.pk])).content.decode()
     assert f'<option value="{member.user_id}"' in html
     assert f'<option value="{account.user_id}"' not in html
+
+
+def test_search_with_the_states_siret_says_why_not_without_raw_url(client):
+    """Issue 18 minor: the State is a recipient — never « request attachment » to it."""
+    state = StructureFactory(public=True, name="État — services de l'État")
+    CompanyRecordFactory(siret=state.identifier)
+    response = _client(client, UserFactory()).post(
+        reverse("structures:create"),
+        {"identifier_type": "SIRET", "identifier": state.identifier, "rechercher": "1"},
+    )
+    content = response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+    assert "est une structure publique" in content
+    assert "Demander mon rattachement à la structure existante" not in content
+    assert "?identifier_type=" not in content
+
+
+def test_search_of_a_closed_establishment_warns_at_once(client):
+    record = CompanyRecordFactory(is_active=False)
+    response = _client(client, UserFactory()).post(
+        reverse("structures:create"),
+        {"identifier_type": "SIRET", "identifier": record.siret, "rechercher": "1"},
+    )
+    assert "est fermé" in response.content.decode()
