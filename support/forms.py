@@ -31,6 +31,17 @@ class _CategoryMixin(forms.Form):
     )
 
 
+def _invoice_label(invoice) -> str:
+    """« F-1 — Dupont → Mairie », or what stands for a recipient never reached (issue 18)."""
+    if invoice.recipient is not None:
+        to = invoice.recipient.name
+    elif invoice.recipient_siret:
+        to = f"SIRET {invoice.recipient_siret} (non acheminée : {invoice.get_status_display()})"
+    else:
+        to = f"sans destinataire ({invoice.get_status_display()})"
+    return f"{invoice.number} — {invoice.supplier.name} → {to}"
+
+
 class SollicitationForm(_CategoryMixin):
     invoice = forms.TypedChoiceField(
         label="Facture concernée (facultatif)", required=False, coerce=int, empty_value=None
@@ -47,8 +58,7 @@ class SollicitationForm(_CategoryMixin):
     def __init__(self, *args, invoices=(), structures=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["invoice"].choices = [("", "— aucune —")] + [
-            (i.pk, f"{i.number} — {i.supplier.name} → {i.recipient.name if i.recipient else '?'}")
-            for i in invoices
+            (i.pk, _invoice_label(i)) for i in invoices
         ]
         self.fields["structure"].choices = [("", "— aucune —")] + [
             (s.pk, f"{s.name} ({s.identifier})") for s in structures

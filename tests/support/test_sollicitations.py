@@ -267,3 +267,15 @@ def test_assistant_says_why_an_empty_question_gets_nothing(client, supplier_user
     response = client.post(reverse("support:assistant"), {"question": ""}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200  # htmx shows 2xx answers only
     assert "Votre question : saisissez une question." in response.content.decode()
+
+
+def test_invoice_choice_names_an_unreached_recipient_instead_of_a_question_mark(invoice_in):
+    from support.forms import SollicitationForm
+
+    invoice = invoice_in(
+        InvoiceStatus.A_RECYCLER, number="R-9", recipient=None, recipient_siret="11000201100044"
+    )
+    form = SollicitationForm(invoices=[invoice])
+    label = dict(form.fields["invoice"].choices)[invoice.pk]
+    assert "?" not in label
+    assert "SIRET 11000201100044 (non acheminée : À recycler)" in label
