@@ -1,0 +1,60 @@
+"""The embedded default (`make run`: SQLite file, tasks in-process) under concurrent use (issue 14
+item 8): 40 concurrent API deposits and 20 parallel processing requests on one invoice give no
+500 and the outcome PostgreSQL gives (every deposit once; one processing wins, the others 20002).
+
+The driver runs in a subprocess on a real SQLite file opened with the OPTIONS of
+chorus.settings.base, each request in its own thread and connection (tests/invoices/
+sqlite_concurrency_driver.py); the suite's in-memory database could not show file locking.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+DRIVER = Path(__file__).with_name("sqlite_concurrency_driver.py")
+
+
+def run_driver(var_dir: Path) -> dict:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DJANGO_SECRET_KEY="sqlite-concurrency-driver",
+        DJANGO_READ_DOT_ENV_FILE="false",
+        DJANGO_DEBUG="false",
+        DJANGO_ALLOWED_HOSTS="testserver",
+        CHORUS_VAR_DIR=str(var_dir),
+        CHORUS_MEDIA_ROOT=str(var_dir / "media"),
+        EMAIL_URL="memorymail://",
+        CHORUS_API_RATE="100000/min",
+        PYTHONPATH=str(settings.BASE_DIR),
+    )
+    done = subprocess.run(
+        [sys.executable, str(DRIVER)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout)
+
+
+def test_sqlite_file_default_takes_concurrent_deposits_and_processing_without_500(tmp_path):
+    report = run_driver(tmp_path)
+    assert (tmp_path / "db.sqlite3").exists()  # a file database, not the suite's in-memory one
+    assert report["deposits"] == {"200/0": 40}, report
+    assert report["invoices"] == report["distinct_numbers"] == 40
+    assert report["statuses"] == {"MISE_A_DISPOSITION": 40, "REJETEE": 1}
+    # One rejection wins; the 19 others, each with another motif, are refused (20002), none 500.
+    assert report["processing"] == {"200/0": 1, "400/20002": 19}, report
+    assert report["target_status"] == "REJETEE"
+    assert report["rejection_events"] == 1
+    assert report["rejection_comment_logged"].endswith(report["target_comment"])
