@@ -8,6 +8,7 @@ import datetime
 import functools
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -173,7 +174,7 @@ def sollicitation_create(
             )
     # One sollicitation per submitted form: parallel or repeated clicks on « Envoyer » wait for
     # each other on the requester's row, and a twin sent moments ago is returned, not duplicated.
-    type(requester).objects.select_for_update().filter(pk=requester.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=requester.pk).first()
     twin = (
         Sollicitation.objects.filter(
             requester=requester,

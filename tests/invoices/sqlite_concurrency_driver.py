@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings.base")
 
@@ -25,13 +26,22 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from api.services import api_application_ensure, technical_account_create  # noqa: E402
 from invoices import pdf  # noqa: E402
 from invoices.models import Invoice, InvoiceEvent  # noqa: E402
+from support.models import Sollicitation  # noqa: E402
 from tests.api.conftest import CLIENT_ID, CLIENT_SECRET, CproClient, get_token  # noqa: E402
 from tests.api.test_factures import accept_terms, saisie_payload  # noqa: E402
-from tests.factories import ServiceFactory, StructureFactory  # noqa: E402
+from tests.factories import (  # noqa: E402
+    MembershipFactory,
+    ServiceFactory,
+    StructureFactory,
+    UserFactory,
+)
+from tests.invoices.conftest import accept_terms as portal_accept_terms  # noqa: E402
+from tests.invoices.test_views_entry import form_data  # noqa: E402
 
 DEPOSITS = int(os.environ.get("DRIVER_DEPOSITS", "40"))
 PROCESSING = int(os.environ.get("DRIVER_PROCESSING", "20"))
@@ -134,12 +144,51 @@ def main() -> None:
     target.refresh_from_db()
     rejections = InvoiceEvent.objects.filter(invoice=target, action="chorus.invoice.rejected")
 
+    # 3. Portal double submits (three clicks at once), each: no 500, one object.
+    user = UserFactory()
+    MembershipFactory(user=user, structure=supplier)
+    portal_accept_terms(user)
+
+    def clicks(url: str, data: dict) -> collections.Counter:
+        def click(i: int):
+            client = Client(raise_request_exception=False)
+            client.force_login(user)
+            return client.post(url, data).status_code
+
+        return collections.Counter(together(3, click))
+
+    entry = form_data(supplier, recipient.siret, action="envoyer", number="F-CLIC")
+    entry["service_code"] = "DIRINFRA"
+    entry["form_token"] = str(uuid.uuid4())
+    sent = clicks(reverse("invoices:create"), entry)
+    credited = Invoice.objects.get(number="F-CONC-001")
+    credit = clicks(reverse("invoices:credit_note", args=[credited.pk]), {"number": ""})
+    question = {
+        "category": "SUIVI",
+        "subcategory": "SUIVI_REJET",
+        "subject": "Rejet",
+        "body": "Pourquoi ce rejet ?",
+        "invoice": str(target.pk),
+    }
+    asked = clicks(reverse("support:create"), question)
+    log("portal")
+
     report = {
+        "portal_send": sent,
+        "portal_send_invoices": list(
+            Invoice.objects.filter(number="F-CLIC").values_list("status", flat=True)
+        ),
+        "portal_credit_note": credit,
+        "credit_notes": Invoice.objects.filter(credited_invoice=credited).count(),
+        "portal_sollicitation": asked,
+        "sollicitations": Sollicitation.objects.filter(requester=user).count(),
         "deposits": collections.Counter(f"{s}/{c}" for s, c in map(tuple, deposits)),
         "invoices": len(numbers),
         "distinct_numbers": len(set(numbers)),
         "statuses": collections.Counter(
-            Invoice.objects.filter(supplier=supplier).values_list("status", flat=True)
+            Invoice.objects.filter(supplier=supplier, number__startswith="F-C")
+            .exclude(number="F-CLIC")
+            .values_list("status", flat=True)
         ),
         "processing": collections.Counter(f"{s}/{c}" for s, c in map(tuple, processing)),
         "target_status": target.status,

@@ -1,6 +1,7 @@
 """The embedded default (`make run`: SQLite file, tasks in-process) under concurrent use (issue 14
-item 8): 40 concurrent API deposits and 20 parallel processing requests on one invoice give no
-500 and the outcome PostgreSQL gives (every deposit once; one processing wins, the others 20002).
+item 8): 40 concurrent API deposits, 20 parallel processing requests on one invoice and portal
+double submits give no 500 and the outcome PostgreSQL gives (every deposit once; one processing
+wins, the others 20002; one object per submitted form).
 
 The driver runs in a subprocess on a real SQLite file opened with the OPTIONS of
 chorus.settings.base, each request in its own thread and connection (tests/invoices/
@@ -58,3 +59,10 @@ def test_sqlite_file_default_takes_concurrent_deposits_and_processing_without_50
     assert report["target_status"] == "REJETEE"
     assert report["rejection_events"] == 1
     assert report["rejection_comment_logged"].endswith(report["target_comment"])
+    # Portal double submits, three clicks at once each: no 500, one object (issue 14 item 17).
+    assert report["portal_send"] == {"302": 3}, report
+    assert report["portal_send_invoices"] == ["MISE_A_DISPOSITION"]  # deposited, no draft left
+    assert report["portal_credit_note"] == {"302": 3}, report
+    assert report["credit_notes"] == 1
+    assert report["portal_sollicitation"] == {"302": 3}, report
+    assert report["sollicitations"] == 1
