@@ -3,7 +3,8 @@
 Run by tests/invoices/test_sqlite_concurrency.py in a subprocess whose environment leaves
 DATABASE_URL and REDIS_URL empty and points CHORUS_VAR_DIR at a temporary directory, so the
 database is a real SQLite file opened with the production OPTIONS of chorus.settings.base (not the
-in-memory database of the test settings). Each thread is one request handler with its own
+in-memory database of the test settings); with DATABASE_URL, a fresh PostgreSQL database instead,
+for comparison. Each thread is one request handler with its own
 connection, as under a threaded server. Prints one JSON report on stdout.
 """
 

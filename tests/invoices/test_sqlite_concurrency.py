@@ -5,7 +5,8 @@ wins, the others 20002; one object per submitted form).
 
 The driver runs in a subprocess on a real SQLite file opened with the OPTIONS of
 chorus.settings.base, each request in its own thread and connection (tests/invoices/
-sqlite_concurrency_driver.py); the suite's in-memory database could not show file locking.
+sqlite_concurrency_driver.py); the suite's in-memory database could not show file locking. With
+DATABASE_URL set, the same driver also runs on a fresh PostgreSQL database, for the same outcome.
 """
 
 import json
@@ -13,13 +14,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
+import pytest
 from django.conf import settings
 
 DRIVER = Path(__file__).with_name("sqlite_concurrency_driver.py")
 
 
-def run_driver(var_dir: Path) -> dict:
+def run_driver(var_dir: Path, database_url: str = "") -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -36,6 +39,8 @@ def run_driver(var_dir: Path) -> dict:
         CHORUS_API_RATE="100000/min",
         PYTHONPATH=str(settings.BASE_DIR),
     )
+    if database_url:
+        env["DATABASE_URL"] = database_url
     done = subprocess.run(
         [sys.executable, str(DRIVER)],
         cwd=settings.BASE_DIR,
@@ -48,9 +53,7 @@ def run_driver(var_dir: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def test_sqlite_file_default_takes_concurrent_deposits_and_processing_without_500(tmp_path):
-    report = run_driver(tmp_path)
-    assert (tmp_path / "db.sqlite3").exists()  # a file database, not the suite's in-memory one
+def assert_no_500_and_exactly_once(report: dict) -> None:
     assert report["deposits"] == {"200/0": 40}, report
     assert report["invoices"] == report["distinct_numbers"] == 40
     assert report["statuses"] == {"MISE_A_DISPOSITION": 40, "REJETEE": 1}
@@ -66,3 +69,29 @@ def test_sqlite_file_default_takes_concurrent_deposits_and_processing_without_50
     assert report["credit_notes"] == 1
     assert report["portal_sollicitation"] == {"302": 3}, report
     assert report["sollicitations"] == 1
+
+
+def test_sqlite_file_default_takes_concurrent_deposits_and_processing_without_500(tmp_path):
+    report = run_driver(tmp_path)
+    assert (tmp_path / "db.sqlite3").exists()  # a file database, not the suite's in-memory one
+    assert_no_500_and_exactly_once(report)
+
+
+@pytest.mark.postgres
+def test_postgresql_gives_the_same_outcome(tmp_path):
+    """The same driver on a fresh PostgreSQL database: the outcome the SQLite default matches."""
+    import psycopg
+
+    url = urlparse(os.environ["DATABASE_URL"])
+    name = f"chorus_driver_{os.getpid()}"
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        report = run_driver(tmp_path, database_url=url._replace(path=f"/{name}").geturl())
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert not (tmp_path / "db.sqlite3").exists()
+    assert_no_500_and_exactly_once(report)
