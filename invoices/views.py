@@ -87,6 +87,7 @@ EVENT_LABELS = {
     "chorus.invoice.paid": "Mise en paiement",
     "chorus.invoice.pdf_uploaded": "PDF de la facture déposé (brouillon)",
     "chorus.invoice.attachments_added": "Pièces jointes ajoutées",
+    "chorus.invoice.documents_failed": "Documents impossibles à produire",
 }
 
 # --- lookups ---------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def _decode_cursor(token: str) -> tuple[datetime.datetime, int] | None:
     try:
         stamp, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         created_at = datetime.datetime.fromisoformat(stamp)
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, RecursionError, binascii.Error):
         return None
     if not isinstance(pk, int) or created_at.tzinfo is None:
         return None
