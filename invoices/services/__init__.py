@@ -37,6 +37,7 @@ from invoices.services.recipient import (
     invoice_suspend,
 )
 from invoices.services.routing import (
+    deposit_problems,
     invoice_deposit,
     invoice_fail,
     invoice_route,
@@ -56,6 +57,7 @@ __all__ = [
     "MOTIF_MAX_LENGTH",
     "RECIPIENT_ACTIONS",
     "LineData",
+    "deposit_problems",
     "invoice_acknowledge_rejection",
     "invoice_acknowledge_suspension",
     "invoice_complete",

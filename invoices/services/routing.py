@@ -18,7 +18,7 @@ from invoices.choices import (
 )
 from invoices.models import Invoice, InvoiceLine, Outbox
 from invoices.rules.base import Violation
-from invoices.rules.catalogue import DUE_DATE_BEFORE_ISSUE
+from invoices.rules.catalogue import DUE_DATE_BEFORE_ISSUE, SELF_BILLING
 from invoices.rules.document import check_dates, check_not_self_billing
 from invoices.rules.numbering import duplicate_message
 from invoices.rules.routing import RoutingData, find_recipient, routing_evaluate
@@ -31,6 +31,7 @@ from invoices.services.common import (
 )
 from invoices.services.drafts import LineData, draft_build, store_lines, store_totals
 from invoices.services.drafts import _apply_header as apply_header
+from invoices.services.drafts import _clean_line as clean_line
 from invoices.services.drafts import _clean_lines as clean_lines
 from invoices.services.outbox import (
     outbox_enqueue,
@@ -45,7 +46,9 @@ def enqueue_routing(invoice: Invoice) -> None:
     outbox_enqueue(invoice=invoice, kind=OutboxKind.ROUTE_INVOICE)
 
 
-def _check_required_for_deposit(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+def _required_problems(invoice: Invoice, has_lines: bool) -> list[ChorusError]:
+    """Every deposit requirement the invoice misses (the deposit raises the first one)."""
+    problems = []
     required = [
         ("number", "Numéro de facture"),
         ("issue_date", "Date de facture"),
@@ -55,24 +58,31 @@ def _check_required_for_deposit(invoice: Invoice, lines: list[InvoiceLine]) -> N
     ]
     for name, label in required:
         if not getattr(invoice, name):
-            raise ChorusError(f"{label} : obligatoire pour déposer la facture.", field=name)
-    if not lines:
-        raise ChorusError("Lignes : une facture comporte au moins une ligne.", field="lines")
-    _raise(check_dates(invoice.issue_date, invoice.due_date), "issue_date")
-    _raise(
+            problems.append(
+                ChorusError(f"{label} : obligatoire pour déposer la facture.", field=name)
+            )
+    if not has_lines:
+        problems.append(
+            ChorusError("Lignes : une facture comporte au moins une ligne.", field="lines")
+        )
+    # The deposit rules of invoices/rules (the pré-contrôle applies the same, same reason codes).
+    for violation in (
+        check_dates(invoice.issue_date, invoice.due_date),
         check_not_self_billing(
             recipient_siret=invoice.recipient_siret, supplier_siret=invoice.supplier.siret
         ),
-        "recipient_siret",
-    )
+    ):
+        if violation is not None:
+            problems.append(_as_error(violation))
+    return problems
 
 
-def _raise(violation: Violation | None, field: str) -> None:
+def _as_error(violation: Violation) -> ChorusError:
     """A broken deposit rule as the ChorusError the channels show (code: its reason code)."""
-    if violation is not None:
-        if violation.rule is DUE_DATE_BEFORE_ISSUE:
-            field = "due_date"
-        raise ChorusError(violation.message, field=field, code=violation.code)
+    field = {DUE_DATE_BEFORE_ISSUE: "due_date", SELF_BILLING: "recipient_siret"}.get(
+        violation.rule, "issue_date"
+    )
+    return ChorusError(violation.message, field=field, code=violation.code)
 
 
 def deposit_check(*, supplier: Structure, lines: Iterable[Any], **fields: Any) -> None:
@@ -84,6 +94,55 @@ def deposit_check(*, supplier: Structure, lines: Iterable[Any], **fields: Any) -
     cleaned = clean_lines(lines)
     store_totals(invoice, cleaned)
     _check_required_for_deposit(invoice, cleaned)
+
+
+def _check_required_for_deposit(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    problems = _required_problems(invoice, bool(lines))
+    if problems:
+        raise problems[0]
+
+
+def deposit_problems(
+    *,
+    supplier: Structure,
+    by: User,
+    lines: Iterable[LineData | Mapping[str, Any]],
+    **fields: Any,
+) -> list[ChorusError]:
+    """Every reason `invoice_deposit` would refuse these data, all at once and nothing written
+    (the portal's entry form shows them together): the same header, line and deposit checks."""
+    problems: list[ChorusError] = []
+    try:
+        require_member(user=by, structure=supplier, role_label="fournisseur")
+    except ChorusError as exc:
+        return [exc]
+    if not supplier.is_active:
+        problems.append(ChorusError("Fournisseur : la structure est inactive.", field="supplier"))
+    invoice = Invoice(supplier=supplier, created_by=by)
+    refused: set[str] = set()
+    for name, value in fields.items():
+        try:
+            apply_header(invoice, {name: value})
+        except ChorusError as exc:
+            problems.append(exc)
+            refused.add(name)
+            setattr(invoice, name, None if name in ("issue_date", "due_date") else "")
+    lines = list(lines)
+    for position, raw in enumerate(lines, start=1):
+        try:
+            clean_line(position, raw)
+        except ChorusError as exc:
+            problems.append(exc)
+    problems += [
+        problem
+        for problem in _required_problems(invoice, bool(lines))
+        if problem.field not in refused
+    ]
+    try:
+        _check_terms(by)
+    except ChorusError as exc:
+        problems.append(exc)
+    return problems
 
 
 def _duplicate_number(invoice: Invoice) -> ChorusError:
