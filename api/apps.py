@@ -7,3 +7,6 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from api import schema  # noqa: F401  (registers the OpenAPI authentication extension)
+        from api.events import events_register_listeners
+
+        events_register_listeners()  # invoice status / flux state changes → ApiEvent rows

@@ -1,7 +1,8 @@
 """Event feed: invoice status changes and flux state changes, with a cursor and acknowledgement.
 
-Recording: `ApiEvent` rows are written by signal receivers (api/models_sandbox.py) inside the
-transaction of the change itself, so an event exists exactly when its change is committed.
+Recording: `ApiEvent` rows are written by the listeners below, which `ApiConfig.ready` registers
+with `invoices.hooks`; the invoice services call those hooks inside the transaction of the change
+itself, so an event exists exactly when its change is committed.
 
 Cursor (`seq`): ids are handed out when a row is inserted, but transactions commit in any order,
 so a reader past id 12 could later see id 11 appear and skip it. The cursor is therefore not the
@@ -72,6 +73,22 @@ def event_record_flux(*, flux, from_state: str, to_state: str) -> ApiEvent:
             "etatPrecedent": from_state,
         },
     )
+
+
+def _on_invoice_status(event) -> None:
+    event_record_invoice(invoice_event=event)
+
+
+def _on_flux_state(flux, from_state: str, to_state: str) -> None:
+    event_record_flux(flux=flux, from_state=from_state, to_state=to_state)
+
+
+def events_register_listeners() -> None:
+    """Called once by `ApiConfig.ready`: record the invoice domain's changes as feed events."""
+    from invoices import hooks
+
+    hooks.on_invoice_status_change(_on_invoice_status)
+    hooks.on_flux_state_change(_on_flux_state)
 
 
 def events_sequence() -> int:

@@ -4,15 +4,14 @@ Everything is scoped by (PISTE application — its `client_id`, the OAuth applic
 swappable —, structure of the technical account): an integrator
 sees and drives only what its own calls touch, even on the shared sandbox application.
 
-Events: `ApiEvent` rows are written in the same transaction as the change they describe, by
-signal receivers at the bottom of this module (an `InvoiceEvent` whose status changes, a `Flux`
-state transition), so no invoice service had to change. `seq` — the feed cursor — is assigned
-after commit by `api.events.events_sequence` (see there why it never skips an event).
+Events: `ApiEvent` rows are written in the same transaction as the change they describe: the
+invoice services call `invoices.hooks` explicitly (an `InvoiceEvent` whose status changes, a `Flux`
+created or changing state) and `ApiConfig.ready` registers `api.events` as the listener.
+`seq` — the feed cursor — is assigned after commit by `api.events.events_sequence` (see there
+why it never skips an event).
 """
 
 from django.db import models
-from django.db.models.signals import post_save
-from django_fsm.signals import post_transition
 
 
 class FaultKind(models.TextChoices):
@@ -198,34 +197,3 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"livraison {self.pk} ({self.status})"
-
-
-# Signal receivers: record events in the transaction of the change ------------------------------
-def _on_invoice_event_saved(sender, instance, created, **kwargs) -> None:
-    if created and instance.to_status and instance.from_status != instance.to_status:
-        from api.events import event_record_invoice
-
-        event_record_invoice(invoice_event=instance)
-
-
-def _on_transition(sender, instance, name, source, target, **kwargs) -> None:
-    if instance._meta.label == "invoices.Flux" and source != target:
-        pending = instance.__dict__.setdefault("_api_pending_states", [])
-        pending.append((source, target))
-
-
-def _on_flux_saved(sender, instance, created, **kwargs) -> None:
-    from api.events import event_record_flux
-
-    pending = instance.__dict__.pop("_api_pending_states", [])
-    if created:
-        pending = pending or [("", instance.state)]
-    for source, target in pending:
-        event_record_flux(flux=instance, from_state=source or "", to_state=target)
-
-
-post_save.connect(
-    _on_invoice_event_saved, sender="invoices.InvoiceEvent", dispatch_uid="api_event_invoice"
-)
-post_save.connect(_on_flux_saved, sender="invoices.Flux", dispatch_uid="api_event_flux")
-post_transition.connect(_on_transition, dispatch_uid="api_event_flux_transition")

@@ -33,6 +33,7 @@ from invoices.formats.detect import SYNTAXE_FLUX
 from invoices.formats.mapping import draft_arguments
 from invoices.formats.report import FATAL, SOURCE_CHORUS, Finding, Report
 from invoices.formats.validate import rule_finding, validate_contents, validate_document
+from invoices.hooks import flux_state_changed
 from invoices.models import Flux, FluxState
 from invoices.rules.catalogue import DUPLICATE_NUMBER, RULES_BY_CODE
 from invoices.rules.numbering import duplicate_violation
@@ -237,6 +238,7 @@ def flux_deposit(*, structure: Structure, by: User, file: Any, forced_outcome: s
         )
         flux.file.save(name, ContentFile(data), save=False)
         flux.save()
+        flux_state_changed(flux=flux, from_state="", to_state=flux.state)
         outbox_enqueue(kind=OutboxKind.PROCESS_FLUX, flux=flux)
     return flux
 
@@ -300,6 +302,11 @@ def _documents(flux: Flux, members: list[Member]) -> list[dict[str, Any]]:
     return documents
 
 
+def _save_state(flux: Flux, from_state: str) -> None:
+    flux.save()
+    flux_state_changed(flux=flux, from_state=from_state, to_state=flux.state)
+
+
 def flux_process(*, flux_id: int) -> Flux:
     """IN_RECU → IN_EN_TRAITEMENT → IN_INTEGRE | IN_INTEGRE_PARTIEL | IN_REJETE | IN_INCIDENTE
     (the last only when a sandbox fault imposed it). Safe to rerun."""
@@ -308,11 +315,11 @@ def flux_process(*, flux_id: int) -> Flux:
         if flux.state != FluxState.IN_RECU:
             return flux
         flux.start_processing()
-        flux.save()
+        _save_state(flux, FluxState.IN_RECU)
         if flux.forced_outcome == FluxState.IN_INCIDENTE:
             summary = _summary(flux.filename, _incident_documents(flux))
             flux.mark_incident(report=summary, at=timezone.now())
-            flux.save()
+            _save_state(flux, FluxState.IN_EN_TRAITEMENT)
             return flux
         with flux.file.open("rb") as handle:
             data = handle.read()
@@ -335,5 +342,5 @@ def flux_process(*, flux_id: int) -> Flux:
             flux.integrate_partially(report=summary, at=now)
         else:
             flux.reject(report=summary, at=now)
-        flux.save()
+        _save_state(flux, FluxState.IN_EN_TRAITEMENT)
     return flux

@@ -11,6 +11,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from accounts.models import User
 from chorus.exceptions import ChorusError
 from invoices.choices import OutboxKind
+from invoices.hooks import invoice_status_changed
 from invoices.models import Invoice, InvoiceEvent, Outbox
 from invoices.services.outbox import outbox_enqueue_rows
 from invoices.validators import text_check
@@ -54,7 +55,7 @@ def invoice_event_create(
     reason: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> InvoiceEvent:
-    return InvoiceEvent.objects.create(
+    event = InvoiceEvent.objects.create(
         invoice=invoice,
         action=action,
         actor=actor,
@@ -63,6 +64,8 @@ def invoice_event_create(
         reason=reason[:500],
         data=dict(data or {}),
     )
+    invoice_status_changed(event=event)  # e.g. the API event feed, in this same transaction
+    return event
 
 
 def lock_invoice(invoice_id: int) -> Invoice:

@@ -7,12 +7,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from api.events import events_feed
 from api.models_sandbox import ApiEvent, WebhookDelivery
 from api.tasks import webhooks_dispatch
 from invoices.choices import InvoiceStatus
+from invoices.flux import flux_deposit
 from invoices.models import Flux
 from invoices.services.common import invoice_event_create
 from tests.factories import StructureFactory
@@ -59,20 +61,31 @@ def test_status_changes_become_events_but_not_other_timeline_entries(invoice):
     assert event.payload["codeCdar"] == 208
 
 
-def test_flux_state_changes_become_events(supplier_structure):
+def test_flux_state_changes_become_events(supplier_account, django_capture_on_commit_callbacks):
+    """The flux services call `invoices.hooks` explicitly: creation, start and end are recorded."""
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox processes the flow
+        flux = flux_deposit(
+            structure=supplier_account.structure,
+            by=supplier_account.user,
+            file=SimpleUploadedFile("f.xml", b"<pas une facture/>"),
+        )
+    assert Flux.objects.get(pk=flux.pk).state == "IN_REJETE"
+    states = list(ApiEvent.objects.order_by("id").values_list("from_state", "to_state"))
+    assert states == [
+        ("", "IN_RECU"),
+        ("IN_RECU", "IN_EN_TRAITEMENT"),
+        ("IN_EN_TRAITEMENT", "IN_REJETE"),
+    ]
+
+
+def test_saving_a_model_alone_records_no_event(supplier_structure):
+    """No signal receiver: only the services' explicit hook calls write feed events."""
     flux = Flux.objects.create(
         supplier=supplier_structure, filename="f.xml", size=1, sha256="0" * 64
     )
     flux.start_processing()
     flux.save()
-    flux.integrate(report={}, at=timezone.now())
-    flux.save()
-    states = list(ApiEvent.objects.order_by("id").values_list("from_state", "to_state"))
-    assert states == [
-        ("", "IN_RECU"),
-        ("IN_RECU", "IN_EN_TRAITEMENT"),
-        ("IN_EN_TRAITEMENT", "IN_INTEGRE"),
-    ]
+    assert not ApiEvent.objects.exists()
 
 
 def test_feed_pages_in_order_and_never_repeats_an_acknowledged_event(api, invoice):
