@@ -469,7 +469,7 @@ EXEMPTION_FROM_CATEGORY = {
 
 def draft_arguments(data: InvoiceData) -> dict[str, Any]:
     """Keyword arguments of `invoice_create_draft` (header fields + `lines`) for parsed data."""
-    from invoices.services.drafts import LineData as DraftLine
+    from invoices.lines import LineData as DraftLine
     from invoices.validators import lines_count_check
 
     lines_count_check(count=len(data.lines))

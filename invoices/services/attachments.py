@@ -20,6 +20,7 @@ from accounts.models import User
 from chorus.exceptions import ChorusError
 from invoices.choices import VAT_RATES, DepositMode, InvoiceStatus
 from invoices.documents import invoice_document_store
+from invoices.lines import LineData
 from invoices.models import Invoice, InvoiceDocument
 from invoices.pdf_intake import Prefill, prefill_from_pdf
 from invoices.services.common import (
@@ -29,7 +30,7 @@ from invoices.services.common import (
     lock_invoice,
     require_member,
 )
-from invoices.services.drafts import LineData, invoice_create_draft
+from invoices.services.drafts import invoice_create_draft
 from invoices.totals import round_money
 from invoices.uploads import (
     KIND_ATTACHMENT,

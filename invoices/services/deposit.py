@@ -14,10 +14,11 @@ from django.utils import timezone
 from accounts.models import User
 from chorus.exceptions import ChorusError
 from invoices.choices import DepositMode, VatExemptionReason
+from invoices.lines import LineData
 from invoices.models import Invoice
 from invoices.services.attachments import invoice_add_attachments
 from invoices.services.common import membership_checks_memoised
-from invoices.services.drafts import LineData, invoice_create_draft, invoice_update_draft
+from invoices.services.drafts import invoice_create_draft, invoice_update_draft
 from invoices.services.routing import invoice_deposit, invoice_submit
 from structures.models import Structure
 

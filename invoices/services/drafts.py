@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +19,7 @@ from invoices.choices import (
     PaymentMode,
     VatExemptionReason,
 )
+from invoices.lines import LineData
 from invoices.models import Invoice, InvoiceLine, invoice_number_validator
 from invoices.services.common import (
     invoice_event_create,
@@ -61,18 +61,6 @@ CREDITABLE_STATUSES = [
     for s in InvoiceStatus.values
     if s not in (InvoiceStatus.BROUILLON, InvoiceStatus.ERREUR_TECHNIQUE)
 ]
-
-
-@dataclass(frozen=True)
-class LineData:
-    """One line as typed by the supplier. Amounts may be strings: they are parsed as Decimal."""
-
-    designation: str
-    quantity: Decimal | str | int
-    unit_price: Decimal | str | int
-    vat_rate: Decimal | str | int
-    unit: str = "U"
-    exemption_reason: str = ""
 
 
 def _clean_line(position: int, raw: LineData | Mapping[str, Any]) -> InvoiceLine:

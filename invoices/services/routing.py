@@ -17,6 +17,7 @@ from invoices.choices import (
     InvoiceStatus,
     OutboxKind,
 )
+from invoices.lines import LineData
 from invoices.models import Invoice, InvoiceLine, Outbox
 from invoices.rules.base import Violation
 from invoices.rules.catalogue import DUE_DATE_BEFORE_ISSUE, SELF_BILLING
@@ -30,10 +31,10 @@ from invoices.services.common import (
     party_snapshot,
     require_member,
 )
-from invoices.services.drafts import LineData, draft_build, store_lines, store_totals
 from invoices.services.drafts import _apply_header as apply_header
 from invoices.services.drafts import _clean_line as clean_line
 from invoices.services.drafts import _clean_lines as clean_lines
+from invoices.services.drafts import draft_build, store_lines, store_totals
 from invoices.services.outbox import (
     outbox_enqueue,
     outbox_mark_processed,

@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from chorus.exceptions import ChorusError
 from invoices.choices import DepositMode, InvoiceStatus, VatExemptionReason
+from invoices.lines import LineData
 from invoices.services.deposit import (
     ApiDeposit,
     check_declared_totals,
     invoice_deposit_from_api,
     vat_from_code,
 )
-from invoices.services.drafts import LineData
 
 pytestmark = pytest.mark.django_db
 LINE = LineData(designation="Conseil", quantity="10", unit_price="50", vat_rate="20")
