@@ -60,6 +60,11 @@ PUBLIC_STRUCTURES: list[dict[str, Any]] = [
         "siret": STATE_SIRET,
         "name": "État — services de l'État",
         "public_category": PublicCategory.ETAT,
+        # A postal address (Bercy, the ministry of the economy): `structures/v1/consulter`
+        # returns it (chorus-pro.md §8.5).
+        "address": "139 rue de Bercy",
+        "postal_code": "75012",
+        "city": "PARIS",
         "service_code_required": True,
         "ej_required": True,
         "services": [

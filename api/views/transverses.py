@@ -44,12 +44,25 @@ ENVELOPE = inline_serializer(
 )
 
 
+HEALTH_CHECK_BODY = "L'API CPRO est actuellement disponible et fonctionnel."
+HEALTH_CHECK = inline_serializer(
+    "HealthCheck",
+    fields={
+        "body": serializers.CharField(),
+        "statusCodeValue": serializers.IntegerField(),
+        "statusCode": serializers.CharField(),
+    },
+)
+
+
 class HealthCheckView(APIView):
+    """Not the `codeRetour` envelope: a Spring `ResponseEntity` as PISTE serialises it (§8.5)."""
+
     http_method_names = ["get", "options"]
 
-    @cpro_schema(responses={200: ENVELOPE}, summary="Santé de l'API")
+    @cpro_schema(responses={200: HEALTH_CHECK}, summary="Santé de l'API")
     def get(self, request: Request) -> Response:
-        return ok()
+        return Response({"body": HEALTH_CHECK_BODY, "statusCodeValue": 200, "statusCode": "OK"})
 
 
 DEVISES = [
@@ -68,14 +81,17 @@ class RecupererDevisesView(CproView):
     def post(self, request: Request) -> Response:
         langue = str(self.body(request).get("codeLangue", "FR")).upper()
         liste = [{"codeDevise": code, "libelleDevise": label} for code, label in DEVISES]
-        return ok({"codeLangue": langue, "listeDevises": liste})
+        return _liste("listeDevises", liste, codeLangue=langue)
 
 
 # Code lists ---------------------------------------------------------------------------------------
 
 
-def _liste(key: str, items: list[dict[str, Any]]) -> Response:
-    return ok({key: items}) if items else no_result({key: []})
+def _liste(key: str, items: list[dict[str, Any]], **extra: Any) -> Response:
+    """A referential: the list plus the top-level paging keys the PHP classes generated from
+    the official spec require (`nbResultatsParPage`, `pageCourante`, `pages`, `total`, §8.5)."""
+    data = {**extra, key: items, **page_info(page=1, size=max(len(items), 1), total=len(items))}
+    return ok(data) if items else no_result(data)
 
 
 def _simple_list(key: str, field: str, values: Iterable[str]) -> Response:

@@ -176,6 +176,7 @@ CHORUS_MANDATE_VERSION = "2026-01"
 # API (PISTE) — OAuth2 client credentials + `cpro-account` technical account on every call.
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "api.authentication.PisteOAuth2Validator",
+    "OAUTH2_BACKEND_CLASS": "api.oauth_backend.PisteOAuthLibCore",
     "SCOPES": {"openid": "Accès à l'API Chorus Pro"},
     "DEFAULT_SCOPES": ["openid"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("CHORUS_API_TOKEN_SECONDS", default=3600),
