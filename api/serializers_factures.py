@@ -157,6 +157,7 @@ def facture_detail(invoice: Invoice) -> dict:
             "idServiceFournisseur": None,
             "codeServiceFournisseur": None,
             "libelleServiceFournisseur": None,
+            **_bank_fields(invoice),
         },
         "references": {
             "typeFacture": invoice.type,
@@ -235,6 +236,21 @@ def facture_detail(invoice: Invoice) -> dict:
             "idPieceJointePrincipale": original.pk if original else None,
             "idLiaisonPieceJointePrincipale": None,
         },
+    }
+
+
+def _bank_fields(invoice: Invoice) -> dict:
+    """The bank details written on the invoice at deposit (GO `Fournisseur.coordBancaires*`)."""
+    snapshot = invoice.supplier_snapshot or {}
+    if not snapshot.get("iban"):
+        return {}
+    return {
+        "coordBancairesFournisseurId": invoice.bank_account_id,
+        "coordBancairesFournisseurLibelle": snapshot.get("bank_account_label", ""),
+        "coordBancairesFournisseurType": "IBAN",
+        "coordBancairesFournisseurCodePays": snapshot["iban"][:2],
+        "coordBancairesFournisseurCompteBancaire": snapshot["iban"],
+        "coordBancairesBicSwift": snapshot.get("bic", ""),
     }
 
 

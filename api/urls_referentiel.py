@@ -36,6 +36,10 @@ urlpatterns = [
         transverses.RecupererMotifsRefusFactureAValiderView.as_view(),
     ),
     path(
+        R + "coordbanc/valides",
+        transverses.RecupererCoordonneesBancairesValidesView.as_view(),
+    ),
+    path(
         R + "structures/actives/fournisseur",
         transverses.StructuresActivesFournisseurView.as_view(),
     ),

@@ -91,6 +91,7 @@ from invoices.services.attachments import (
 )
 from invoices.services.common import membership_checks_memoised
 from invoices.uploads import KIND_ATTACHMENT, MAX_FILE_SIZE, MAX_TOTAL_SIZE, check_uploaded_file
+from structures.bank_services import bank_account_for_invoice
 
 UNKNOWN_INVOICE_CODE = 20001
 TRANSITION_CODE = 20002
@@ -1128,6 +1129,11 @@ class SoumettreView(CproView):
                 code="interdit",
             )
         header = _header(body, structure)
+        # The supplier's chosen bank details (`recuperer/coordbanc/valides`); 0/""/null: the
+        # structure's default account at deposit.
+        bank_code = body.sub("fournisseur").filled("codeCoordonneesBancairesFournisseur")
+        if bank_code is not None:
+            header["bank_account"] = bank_account_for_invoice(structure=structure, code=bank_code)
         number = str(body.get("numeroFactureSaisi", "")).strip()
         totals = body.sub("montantTotal")
         exemption = str(body.sub("references").get("motifExonerationTva", ""))

@@ -20,9 +20,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.envelope import no_result, ok, page_info
+from api.envelope import error, no_result, ok, page_info
 from api.views.base import CproView, cpro_schema
-from api.views.structures import bad_field, paginate
+from api.views.structures import UNKNOWN_STRUCTURE, bad_field, paginate
 from invoices.choices import (
     Cadre,
     DepositMode,
@@ -34,6 +34,7 @@ from invoices.choices import (
 from invoices.models import Invoice
 from invoices.received_forms import ACTIONS
 from structures import selectors
+from structures.bank_services import bank_accounts_active
 from structures.choices import IdentifierType, StructureKind
 from structures.models import CompanyRecord
 from structures.validators import validate_siret
@@ -484,3 +485,37 @@ class TelechargerAnnuaireDestinataireView(CproView):
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(ANNUAIRE_CSV, annuaire_csv())
         return ok({"fichierResultat": base64.b64encode(archive.getvalue()).decode("ascii")})
+
+
+class RecupererCoordonneesBancairesValidesView(CproView):
+    """`recuperer/coordbanc/valides`: the active bank details of a structure the account acts for;
+    `idCoordonneeBancaire` is `fournisseur.codeCoordonneesBancairesFournisseur` in `soumettre`."""
+
+    @cpro_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiResponse(description="listeCoordonneeBancaire")},
+    )
+    def post(self, request: Request) -> Response:
+        body = self.body(request)
+        raw = body.filled("idStructure")
+        structure_id = (
+            request.technical_account.structure_id if raw is None else body.int("idStructure")
+        )
+        attached = selectors.structures_attached_active(user=request.user).filter(pk=structure_id)
+        if structure_id is None or not attached.exists():
+            return error(
+                UNKNOWN_STRUCTURE,
+                f"idStructure : la structure {raw} est inconnue ou n'est pas accessible avec ce "
+                "compte technique.",
+            )
+        liste = [
+            {
+                "idCoordonneeBancaire": account.pk,
+                "nomCoordonneeBancaire": account.label,
+                "iban": account.iban,
+                "bic": account.bic,
+                "parDefaut": account.is_default,
+            }
+            for account in bank_accounts_active(structure_id=structure_id)
+        ]
+        return _liste("listeCoordonneeBancaire", liste)

@@ -42,6 +42,7 @@ HEADER_FIELDS = {
     "currency",
     "payment_mode",
     "comment",
+    "bank_account",
 }
 
 CREDITABLE_STATUSES = [
@@ -132,7 +133,7 @@ def _apply_header(invoice: Invoice, fields: Mapping[str, Any]) -> None:
     for name, value in fields.items():
         if isinstance(value, str):
             value = value.strip()
-        setattr(invoice, name, value if value is not None else "")
+        setattr(invoice, name, value if value is not None or name == "bank_account" else "")
     choices = {
         "type": (InvoiceType, "type de facture"),
         "cadre": (Cadre, "cadre de facturation"),

@@ -20,6 +20,7 @@ from invoices.choices import (
 from invoices.models import Invoice, InvoiceLine, Outbox
 from invoices.services.common import (
     apply_transition,
+    bank_snapshot,
     ensure_can,
     lock_invoice,
     party_snapshot,
@@ -92,7 +93,7 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
     `new`: the invoice and its lines are written here for the first time (one INSERT each)."""
     _check_required_for_deposit(invoice, lines)
     store_totals(invoice, lines)
-    invoice.supplier_snapshot = party_snapshot(invoice.supplier)
+    invoice.supplier_snapshot = party_snapshot(invoice.supplier) | bank_snapshot(invoice)
     recipient = find_recipient(invoice.recipient_siret)
     if recipient is not None:
         invoice.recipient_snapshot = party_snapshot(recipient)

@@ -427,3 +427,161 @@ def test_demo_state_structure_has_a_postal_address(api, supplier_ready):
     text = json.dumps(answer, ensure_ascii=False)
     assert "139 rue de Bercy" in text
     assert "75012" in text
+
+
+# Bank details: recuperer/coordbanc/valides, soumettre, the written invoice ------------------------
+IBAN = "FR7630006000011234567890189"
+IBAN_2 = "FR1420041010050500013M02606"
+
+
+@pytest.fixture
+def bank_accounts(supplier_ready, supplier_structure):
+    from structures.bank_services import bank_account_create
+    from tests.factories import MembershipFactory
+
+    owner = MembershipFactory(principal=True, structure=supplier_structure)
+    main = bank_account_create(
+        structure=supplier_structure,
+        by=owner.user,
+        label="Compte principal",
+        iban=IBAN,
+        bic="BNPAFRPP",
+    )
+    works = bank_account_create(
+        structure=supplier_structure, by=owner.user, label="Compte travaux", iban=IBAN_2
+    )
+    return main, works
+
+
+def test_go_lists_the_valid_bank_details_of_its_structure(api, bank_accounts, supplier_structure):
+    main, works = bank_accounts
+    answer = api.post(
+        "transverses/v1/recuperer/coordbanc/valides", {"idStructure": supplier_structure.pk}
+    ).json()
+    assert answer["codeRetour"] == 0, answer
+    liste = answer["listeCoordonneeBancaire"]
+    assert [(c["idCoordonneeBancaire"], c["nomCoordonneeBancaire"]) for c in liste] == [
+        (main.pk, "Compte principal"),
+        (works.pk, "Compte travaux"),
+    ]
+    assert answer["total"] == 2  # PHP WsRetourRecupererCoordonneesBancairesValides paging keys
+
+
+def test_bank_details_of_another_tenant_are_unknown(api, supplier_ready):
+    other = StructureFactory()
+    response = api.post("transverses/v1/recuperer/coordbanc/valides", {"idStructure": other.pk})
+    assert response.status_code == 400
+    assert response.json()["codeRetour"] == 20001
+
+
+def _soumettre(api, recipient_structure, django_capture_on_commit_callbacks, **fournisseur):
+    payload = saisie_payload(recipient_structure.siret, number="F-BANK-1")
+    payload["fournisseur"] = {"idFournisseur": 0, **fournisseur}
+    with django_capture_on_commit_callbacks(execute=True):
+        return api.post("factures/v1/soumettre", payload)
+
+
+def test_soumettre_with_a_chosen_bank_account_writes_it_as_credit_transfer(
+    api, bank_accounts, recipient_structure, django_capture_on_commit_callbacks
+):
+    from lxml import etree
+
+    from invoices.formats.cii_writer import build_cii
+    from invoices.formats.ubl_writer import build_ubl
+    from invoices.models import Invoice
+
+    _main, works = bank_accounts
+    response = _soumettre(
+        api,
+        recipient_structure,
+        django_capture_on_commit_callbacks,
+        codeCoordonneesBancairesFournisseur=works.pk,
+    )
+    assert response.status_code == 200, response.json()
+    invoice = Invoice.objects.get(pk=response.json()["identifiantFactureCPP"])
+    assert invoice.bank_account_id == works.pk
+    assert invoice.supplier_snapshot["iban"] == IBAN_2
+    cii = etree.fromstring(build_cii(invoice))
+    ns = {
+        "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+    }
+    means = cii.find(".//ram:SpecifiedTradeSettlementPaymentMeans", ns)
+    assert means.findtext("ram:TypeCode", namespaces=ns) == "30"  # BT-81
+    assert means.findtext(".//ram:IBANID", namespaces=ns) == IBAN_2  # BT-84
+    assert means.find(".//ram:BICID", ns) is None  # no BIC on that account
+    ubl = etree.fromstring(build_ubl(invoice))
+    cbc = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+    assert ubl.findtext(f".//{{{cbc}}}PaymentMeansCode") == "30"
+    detail = api.post(
+        "factures/v1/consulter/fournisseur", {"identifiantFactureCPP": invoice.pk}
+    ).json()["facture"]["fournisseur"]
+    assert detail["coordBancairesFournisseurId"] == works.pk
+
+
+def test_soumettre_without_a_code_uses_the_default_account_with_its_bic(
+    api, bank_accounts, recipient_structure, supplier_structure, django_capture_on_commit_callbacks
+):
+    from invoices.formats.cii_writer import build_cii
+    from invoices.formats.ubl_writer import build_ubl
+    from invoices.formats.validate import validate_document
+    from invoices.models import Invoice
+
+    main, _works = bank_accounts
+    # a VAT number so that the written invoice is complete for EN 16931 (BR-S-02)
+    type(supplier_structure).objects.filter(pk=supplier_structure.pk).update(
+        vat_number="FR40303265045"
+    )
+    response = _soumettre(
+        api,
+        recipient_structure,
+        django_capture_on_commit_callbacks,
+        codeCoordonneesBancairesFournisseur=0,
+    )
+    assert response.status_code == 200, response.json()
+    invoice = Invoice.objects.get(pk=response.json()["identifiantFactureCPP"])
+    assert invoice.bank_account_id == main.pk
+    xml = build_cii(invoice)
+    assert b"<ram:BICID>BNPAFRPP</ram:BICID>" in xml  # BT-86
+    assert b"<ram:TypeCode>30</ram:TypeCode>" in xml
+    for name, content in (("out.cii.xml", xml), ("out.ubl.xml", build_ubl(invoice))):
+        report, _data = validate_document(content, name, check_routing=False)
+        assert not [f for f in report.findings if f.source in ("XSD", "EN16931")], name
+
+
+@pytest.mark.parametrize("code", [999999, "abc"])
+def test_soumettre_with_an_unknown_bank_account_is_a_clear_chorus_error(
+    api, bank_accounts, recipient_structure, django_capture_on_commit_callbacks, code
+):
+    from invoices.models import Invoice
+
+    response = _soumettre(
+        api,
+        recipient_structure,
+        django_capture_on_commit_callbacks,
+        codeCoordonneesBancairesFournisseur=code,
+    )
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["codeRetour"] == 20001
+    assert "codeCoordonneesBancairesFournisseur" in answer["libelle"]
+    assert not Invoice.objects.filter(number="F-BANK-1").exists()
+
+
+def test_soumettre_with_another_structures_bank_account_is_refused(
+    api, supplier_ready, recipient_structure, django_capture_on_commit_callbacks
+):
+    from structures.bank_services import bank_account_create
+    from tests.factories import MembershipFactory
+
+    stranger = MembershipFactory(principal=True)
+    theirs = bank_account_create(
+        structure=stranger.structure, by=stranger.user, label="Autre", iban=IBAN
+    )
+    response = _soumettre(
+        api,
+        recipient_structure,
+        django_capture_on_commit_callbacks,
+        codeCoordonneesBancairesFournisseur=theirs.pk,
+    )
+    assert response.status_code == 400
+    assert "codeCoordonneesBancairesFournisseur" in response.json()["libelle"]
