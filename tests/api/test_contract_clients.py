@@ -5,6 +5,7 @@ Each test sends what the client sends (GO's zero values and nulls, PHP's bodies,
 parses the answer as strictly as the client does (GO's date layouts, the PHP vocabularies).
 """
 
+import base64
 import datetime
 import json
 import re
@@ -585,3 +586,148 @@ def test_soumettre_with_another_structures_bank_account_is_refused(
     )
     assert response.status_code == 400
     assert "codeCoordonneesBancairesFournisseur" in response.json()["libelle"]
+
+
+# Attachments: rechercher/pj/*, telecharger/pieceJointe, detacherPieceJointe ----------------------
+def _ajouter(api, name="bon.txt", content=b"bon de livraison"):
+    answer = api.post(
+        "transverses/v1/ajouter/fichier",
+        {
+            "pieceJointeFichier": b64(content),
+            "pieceJointeNom": name,
+            "pieceJointeTypeMime": "text/plain",
+            "pieceJointeExtension": "txt",
+            "idUtilisateurCourant": 0,
+        },
+    ).json()
+    assert answer["codeRetour"] == 0, answer
+    return answer["pieceJointeId"]
+
+
+def test_go_searches_the_attachments_of_its_structure_and_account(
+    api, supplier_ready, supplier_structure
+):
+    pdf_id = api.post(
+        "factures/v1/deposer/pdf", {"fichierFacture": b64(blank_pdf()), "nomFichier": "f.pdf"}
+    ).json()["pieceJointeId"]
+    txt_id = _ajouter(api)
+    answer = api.post(
+        "transverses/v1/rechercher/pj/structure",
+        {
+            "idStructureCPP": supplier_structure.pk,
+            "pieceJointeDesignation": "",
+            "pieceJointeTypeId": 0,
+            "codeLangue": "fr",
+        },
+    ).json()
+    assert answer["codeRetour"] == 0, answer
+    items = {p["pieceJointeId"]: p for p in answer["listePiecesJointes"]}
+    assert set(items) == {pdf_id, txt_id}
+    assert items[pdf_id]["pieceJointeStructureId"] == supplier_structure.pk
+    assert items[pdf_id]["pieceJointeTypeCode"] == "FACTURE"
+    assert items[txt_id]["pieceJointeExtension"] == "TXT"
+    assert answer["parametresRetour"]["total"] == 2
+    # GO's RechercherPiecesJointesMonCompte requires a type id: 6 (AUTRE) finds the text file
+    mine = api.post("transverses/v1/rechercher/pj/moncompte", {"pieceJointeTypeId": 6}).json()
+    assert [p["pieceJointeId"] for p in mine["listePiecesJointes"]] == [txt_id]
+    assert "pieceJointeStructureId" not in mine["listePiecesJointes"][0]
+
+
+def test_attachments_of_another_tenant_are_not_found(api, supplier_ready, client):
+    from api.services import technical_account_create
+    from tests.api.conftest import CproClient, get_token
+
+    stranger = StructureFactory()
+    technical_account_create(structure=stranger, login="tech-autre", password="sandbox")
+    other = CproClient(client, get_token(client)["access_token"], "tech-autre", "sandbox")
+    theirs = _ajouter(other, name="secret.txt")
+    # their structure: unknown to us
+    response = api.post("transverses/v1/rechercher/pj/structure", {"idStructureCPP": stranger.pk})
+    assert response.status_code == 400
+    assert response.json()["codeRetour"] == 20001
+    # their file: not in our lists, not downloadable, not detachable
+    mine = api.post("transverses/v1/rechercher/pj/moncompte", {}).json()
+    assert mine["codeRetour"] == 20000
+    for path, body in (
+        ("transverses/v1/telecharger/pieceJointe", {"pieceJointeId": theirs}),
+        ("transverses/v1/detacherPieceJointe", {"idPieceJointeObjet": theirs}),
+    ):
+        response = api.post(path, body)
+        assert response.status_code == 400, path
+        assert response.json()["codeRetour"] == 20001
+    assert (
+        other.post("transverses/v1/rechercher/pj/moncompte", {}).json()["parametresRetour"]["total"]
+        == 1
+    )
+
+
+def test_download_an_attachment_by_its_id(api, supplier_ready):
+    txt_id = _ajouter(api, content=b"contenu exact")
+    answer = api.post("transverses/v1/telecharger/pieceJointe", {"pieceJointeId": txt_id}).json()
+    assert answer["codeRetour"] == 0
+    assert base64.b64decode(answer["pieceJointe"]) == b"contenu exact"
+
+
+def test_go_downloads_invoices_as_demande_paiement(submit, api):
+    import io
+    import zipfile
+
+    invoice = submit()
+    body = {
+        "objetPieceJointe": "DEMANDE_PAIEMENT",
+        "demandePaiement": {
+            "avecPiecesJointesComplementaires": "NON",
+            "format": "PDF",
+            "listeFacture": [{"idFacture": invoice.pk}],
+        },
+        "engagementJuridique": None,
+        "sollicitation": None,
+        "structure": None,
+    }
+    answer = api.post("transverses/v1/telecharger/pieceJointe", body).json()
+    assert answer["codeRetour"] == 0, answer
+    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(answer["pieceJointe"])))
+    assert archive.namelist()
+    other = api.post(
+        "transverses/v1/telecharger/pieceJointe",
+        {
+            **body,
+            "demandePaiement": {**body["demandePaiement"], "listeFacture": [{"idFacture": 999999}]},
+        },
+    )
+    assert other.status_code == 400
+
+
+def test_php_detaches_an_unused_attachment_after_a_failed_soumettre(api, supplier_ready):
+    pdf_id = api.post(
+        "factures/v1/deposer/pdf", {"fichierFacture": b64(blank_pdf()), "nomFichier": "f.pdf"}
+    ).json()["pieceJointeId"]
+    answer = api.post("transverses/v1/detacherPieceJointe", {"idPieceJointeObjet": pdf_id})
+    assert answer.status_code == 200
+    assert answer.json()["codeRetour"] == 0
+    again = api.post("transverses/v1/detacherPieceJointe", {"idPieceJointeObjet": pdf_id})
+    assert again.json()["codeRetour"] == 20001
+
+
+def test_the_pdf_of_a_deposited_invoice_cannot_be_detached(
+    api, supplier_ready, recipient_structure, django_capture_on_commit_callbacks
+):
+    pdf_id = api.post(
+        "factures/v1/deposer/pdf", {"fichierFacture": b64(blank_pdf()), "nomFichier": "f.pdf"}
+    ).json()["pieceJointeId"]
+    payload = saisie_payload(
+        recipient_structure.siret,
+        number="F-PJ-1",
+        modeDepot="DEPOT_PDF_API",
+        pieceJointePrincipale=[
+            {"pieceJointePrincipaleDesignation": "ma facture", "pieceJointePrincipaleId": pdf_id}
+        ],
+    )
+    del payload["lignePoste"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("factures/v1/soumettre", payload)
+    assert response.status_code == 200, response.json()
+    answer = api.post("transverses/v1/detacherPieceJointe", {"idPieceJointeObjet": pdf_id})
+    assert answer.status_code == 400
+    assert answer.json()["codeRetour"] == 20002
+    assert "déjà déposée" in answer.json()["libelle"]
