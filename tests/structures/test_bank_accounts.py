@@ -197,3 +197,13 @@ def test_admin_changelist_opens(admin_client, owner):
     create(owner)
     response = admin_client.get(reverse("admin:structures_bankaccount_changelist"))
     assert response.status_code == 200
+
+
+def test_demo_supplier_has_a_default_bank_account_loaded_once():
+    from structures.demo import SUPPLIER_SIRET, demo_load
+
+    demo_load()
+    demo_load()
+    accounts = BankAccount.objects.filter(structure__identifier=SUPPLIER_SIRET)
+    assert accounts.count() == 1
+    assert accounts.get().is_default
