@@ -244,6 +244,10 @@ def test_date_depot_flux_decodes_as_a_go_time(submit, api, path):
     answer = api.post(path, {"numeroFluxDepot": flux.numero}).json()
     assert answer["codeRetour"] == 0, answer
     assert go_time(answer["dateDepotFlux"]).date() == datetime.date.today()
+    # PHP FieldDefinition TYPE_STRING_DATETIME: 'Y-m-d\TH:i:s.vp' (milliseconds, ±hh:mm or Z)
+    assert re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}([+-]\d{2}:\d{2}|Z)", answer["dateDepotFlux"]
+    )
 
 
 # Item 6: references.dateCreationFacture is "YYYY-MM-DD HH:MM" -----------------------------------
