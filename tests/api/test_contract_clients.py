@@ -94,6 +94,16 @@ def test_403_of_an_expired_technical_password_has_a_content_type(api, supplier_a
     assert response.headers.get("Content-Type")
 
 
+@pytest.mark.parametrize("kind", ["401", "403"])
+def test_injected_401_and_403_also_carry_a_content_type(api, kind):
+    from tests.api.test_sandbox_controls import control_post
+
+    control_post(api, "faults", {"effet": kind, "chemin": "transverses/*"})
+    response = api.get("transverses/v1/health-check")
+    assert response.status_code == int(kind)
+    assert response.headers.get("Content-Type", "").startswith("text/plain")
+
+
 # Item 3: health-check ----------------------------------------------------------------------------
 def test_health_check_is_the_spring_response_entity_the_clients_decode(api):
     response = api.get("transverses/v1/health-check")
