@@ -207,3 +207,22 @@ def test_demo_supplier_has_a_default_bank_account_loaded_once():
     accounts = BankAccount.objects.filter(structure__identifier=SUPPLIER_SIRET)
     assert accounts.count() == 1
     assert accounts.get().is_default
+
+
+def test_admin_adds_a_bank_account_with_a_checked_iban(admin_client, owner):
+    url = reverse("admin:structures_bankaccount_add")
+    assert admin_client.get(url).status_code == 200
+    data = {
+        "structure": owner.structure.pk,
+        "label": "Compte admin",
+        "iban": "FR76 3000 6000 0112 3456 7890 188",  # wrong key
+        "bic": "",
+        "is_active": "on",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert not BankAccount.objects.exists()
+    data["iban"] = "FR76 3000 6000 0112 3456 7890 189"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert BankAccount.objects.get().iban == IBAN
