@@ -226,3 +226,20 @@ def test_admin_adds_a_bank_account_with_a_checked_iban(admin_client, owner):
     response = admin_client.post(url, data)
     assert response.status_code == 302
     assert BankAccount.objects.get().iban == IBAN
+
+
+def test_a_deposited_invoice_shows_the_bank_details_frozen_at_deposit(client, owner):
+    from invoices.choices import InvoiceStatus
+    from tests.invoices.factories import make_invoice
+
+    account = create(owner, bic=BIC)
+    invoice = make_invoice(
+        status=InvoiceStatus.DEPOSEE,
+        supplier=owner.structure,
+        bank_account=account,
+        supplier_snapshot={"name": owner.structure.name, "iban": IBAN, "bic": BIC},
+    )
+    client.force_login(owner.user)
+    page = client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
+    assert IBAN in page
+    assert BIC in page
