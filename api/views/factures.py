@@ -307,9 +307,11 @@ class RechercherFournisseurView(CproView):
             qs = qs.filter(type=str(body.get("typeFacture")).upper())
         if body.filled("modeDepot"):
             qs = qs.filter(deposit_mode=str(body.get("modeDepot")).upper())
-        if body.filled("rejetTraite") is not None:
-            processed = body.get("rejetTraite") in (True, "true", "OUI", "oui", 1)
-            qs = qs.filter(rejection_processed_at__isnull=not processed)
+        # GO's zero value `false` is no filter either: only "processed rejections" filters.
+        if body.get("rejetTraite") in (True, "true", "OUI", "oui", 1):
+            qs = qs.filter(rejection_processed_at__isnull=False)
+        elif body.get("rejetTraite") in ("NON", "non"):
+            qs = qs.filter(rejection_processed_at__isnull=True)
         supplier_id = body.filled("idFournisseur")
         if supplier_id is not None and _id(supplier_id) != (request.technical_account.structure_id):
             qs = qs.none()

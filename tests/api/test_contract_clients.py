@@ -180,6 +180,7 @@ GO_ZERO_FILTERS = {
     "periodeDateHeureEtatCourantAu": None,
     "periodeDateHeureEtatCourantDu": None,
     "rechercheFactureParFournisseur": None,
+    "rejetTraite": False,
     "statutCourant": None,
     "typeFacture": "",
 }
