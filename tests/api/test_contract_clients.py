@@ -746,3 +746,25 @@ def test_the_pdf_of_a_deposited_invoice_cannot_be_detached(
     assert answer.status_code == 400
     assert answer.json()["codeRetour"] == 20002
     assert "déjà déposée" in answer.json()["libelle"]
+
+
+def test_oca_finds_the_demo_ej_with_the_demo_suppliers_own_structure(client, sandbox_app):
+    from api.services import technical_account_create
+    from structures.demo import SUPPLIER_SIRET, demo_load
+    from structures.models import Structure
+    from tests.api.conftest import CproClient, get_token
+
+    demo_load()
+    supplier = Structure.objects.get(identifier=SUPPLIER_SIRET)
+    technical_account_create(structure=supplier, login="tech-oca", password="sandbox")
+    oca = CproClient(client, get_token(client)["access_token"], "tech-oca", "sandbox")
+    answer = oca.post(
+        "engagementsJuridiques/v1/rechercher",
+        {
+            "structureReceptriceEngagementJuridique": str(supplier.pk),
+            "numeroEngagementJuridique": "1000000001",
+            "etatCourantEngagementJuridique": "COMMANDE",
+        },
+    ).json()
+    assert answer["codeRetour"] == 0, answer
+    assert len(answer["listeEngagementJuridique"]) >= 1  # OCA: non-empty list = EJ exists
