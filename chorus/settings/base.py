@@ -13,6 +13,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from chorus import limits
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True) and (BASE_DIR / ".env").exists():
@@ -196,8 +198,11 @@ OAUTH2_PROVIDER = {
     "ALLOW_URI_WILDCARDS": False,
     "PKCE_REQUIRED": True,
 }
-# A 10 MB PDF sent base64 in JSON (deposer/pdf, ajouter/fichier) is about 13.4 MB.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
+# Files travel base64 in API JSON: the largest body is a 50 MB flux (chorus/limits.py); each view
+# checks its own kind's limit after decoding (413 naming it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = limits.API_BODY_MAX_BYTES
+# Processes validating a large flux batch (0: one per core; 1: in the calling process only).
+CHORUS_VALIDATION_WORKERS = env.int("CHORUS_VALIDATION_WORKERS", default=0)
 # Integrator request log: entries kept per application and structure, body bytes kept per entry.
 CHORUS_REQUEST_LOG_SIZE = env.int("CHORUS_REQUEST_LOG_SIZE", default=200)
 CHORUS_REQUEST_LOG_BODY_MAX = env.int("CHORUS_REQUEST_LOG_BODY_MAX", default=4096)
