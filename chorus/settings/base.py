@@ -215,10 +215,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.PisteAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.ChorusJSONParser"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApplicationRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"piste": env("CHORUS_API_RATE", default="1200/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "piste": env("CHORUS_API_RATE", default="1200/min"),
+        # Failed client secrets / technical passwords, per client id, login and address.
+        "credentials": env("CHORUS_API_CREDENTIAL_FAILURES", default="10/min"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
