@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('invoices', '0008_received_page_index'),
-        ('structures', '0003_api_bank_accounts'),
+        ('structures', '0004_api_bank_accounts'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('structures', '0002_membership_access'),
+        ('structures', '0003_auth_membership_invitation'),
     ]
 
     operations = [
