@@ -17,6 +17,7 @@ from invoices.choices import (
     PaymentMode,
     VatExemptionReason,
 )
+from invoices.uploads import MAX_FILE_SIZE
 from invoices.validators import MAX_INVOICE_LINES, date_check, text_check
 from structures.validators import validate_siret
 
@@ -218,6 +219,10 @@ ATTACHMENTS_HELP = (
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
+    def __init__(self, attrs=None):
+        # The browser refuses an oversized file before sending it (static/js/chorus.js).
+        super().__init__({"data-max-bytes": MAX_FILE_SIZE, **(attrs or {})})
+
 
 class MultipleFileField(forms.FileField):
     """Several files under one name; the checks are `invoices.uploads` (called by services)."""
@@ -264,7 +269,9 @@ class PdfDepositForm(forms.Form):
         label="Facture au format PDF (signée ou non)",
         help_text="Un PDF non chiffré de 10 Mo au plus, nom de 50 caractères au plus.",
         error_messages={"required": "Facture PDF : choisissez le fichier de la facture."},
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,.pdf", "data-max-bytes": MAX_FILE_SIZE}
+        ),
     )
     pieces_jointes = MultipleFileField(
         label="Pièces jointes (facultatives)", help_text=ATTACHMENTS_HELP

@@ -247,7 +247,10 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
-CHORUS_INNER_EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+# The console backend prints the text as written (not quoted-printable): accounts.mail.
+CHORUS_INNER_EMAIL_BACKEND = {
+    "django.core.mail.backends.console.EmailBackend": "accounts.mail.ReadableConsoleBackend",
+}.get(_email["EMAIL_BACKEND"], _email["EMAIL_BACKEND"])
 EMAIL_BACKEND = (
     "accounts.mail.SandboxEmailBackend" if CHORUS_SANDBOX else CHORUS_INNER_EMAIL_BACKEND
 )

@@ -35,6 +35,7 @@ from invoices.services.recipient import (
     invoice_suspend,
 )
 from invoices.services.routing import (
+    deposit_problems,
     invoice_deposit,
     invoice_fail,
     invoice_route,
@@ -53,6 +54,7 @@ from invoices.services.supplier import (
 __all__ = [
     "MOTIF_MAX_LENGTH",
     "LineData",
+    "deposit_problems",
     "invoice_acknowledge_rejection",
     "invoice_acknowledge_suspension",
     "invoice_complete",
