@@ -11,6 +11,7 @@ import datetime
 import functools
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
@@ -413,7 +414,7 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
         if invoice is not None:
             initial, lines = _initial_from_invoice(invoice)
         else:
-            initial = {"issue_date": timezone.localdate()}
+            initial = {"issue_date": timezone.localdate(), "form_token": uuid.uuid4()}
             lines = []
         header = InvoiceHeaderForm(initial=initial, suppliers=suppliers)
         formset = LineFormSet(initial=lines or None, prefix=LINES_PREFIX)
@@ -489,8 +490,15 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
     try:
         if invoice is None:
             invoice = services.invoice_create_draft(
-                supplier=supplier, by=request.user, lines=lines, **header.header_fields()
+                supplier=supplier,
+                by=request.user,
+                lines=lines,
+                form_token=header.cleaned_data.get("form_token"),
+                **header.header_fields(),
             )
+            if not invoice.is_draft:  # this very form was already sent (a double click)
+                messages.info(request, f"Formulaire déjà envoyé : facture {invoice} déposée.")
+                return redirect("invoices:detail", pk=invoice.pk)
         else:
             invoice = services.invoice_update_draft(
                 invoice_id=invoice.pk, by=request.user, lines=lines, **header.header_fields()
