@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0008_received_page_index'),
+        ('invoices', '0009_conc_invoice_form_token'),
         ('structures', '0004_api_bank_accounts'),
     ]
 
