@@ -186,12 +186,17 @@ def _date(value: Any, *, field: str) -> datetime.date | None:
     if value in (None, ""):
         return None
     try:
-        day = datetime.date.fromisoformat(str(value)[:10])
+        return datetime.date.fromisoformat(str(value)[:10])
     except ValueError:
         raise ChorusError(
             f"{field} : date attendue au format AAAA-MM-JJ (reçu « {value} »).", field=field
         ) from None
-    return None if day.year <= 1 else day  # Go's zero time.Time means "no date"
+
+
+def _search_date(value: Any, *, field: str) -> datetime.date | None:
+    """A search period bound; GO's zero time.Time (year 1) means "no date"."""
+    day = _date(value, field=field)
+    return None if day is None or day.year <= 1 else day
 
 
 def _decimal(value: Any, *, field: str) -> Decimal | None:
@@ -246,8 +251,8 @@ def _common_filters(qs: QuerySet[Invoice], body: Body) -> QuerySet[Invoice]:
         ("periodeDateHeureEtatCourant", "updated_at__date"),
     ]
     for prefix, lookup in periods:
-        start = _date(body.filled(f"{prefix}Du"), field=f"{prefix}Du")
-        end = _date(body.filled(f"{prefix}Au"), field=f"{prefix}Au")
+        start = _search_date(body.filled(f"{prefix}Du"), field=f"{prefix}Du")
+        end = _search_date(body.filled(f"{prefix}Au"), field=f"{prefix}Au")
         if start:
             qs = qs.filter(**{f"{lookup}__gte": start})
         if end:
