@@ -452,6 +452,13 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
                 "ou une ligne.",
             )
             return _render_form(request, header=header, formset=formset, status=400)
+    form_token = header.cleaned_data.get("form_token")
+    if (
+        action == "envoyer"
+        and invoice is None
+        and (sent := _sent_by_this_form(supplier, request, form_token))
+    ):
+        return sent
     if action == "envoyer":
         # Every reason to refuse, shown at once; nothing is written while one remains.
         problems = services.deposit_problems(
@@ -473,9 +480,15 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
     if action == "envoyer" and invoice is None:
         try:
             invoice = services.invoice_deposit(
-                supplier=supplier, by=request.user, lines=lines, **header.header_fields()
+                supplier=supplier,
+                by=request.user,
+                lines=lines,
+                form_token=form_token,
+                **header.header_fields(),
             )
         except ChorusError as exc:
+            if sent := _sent_by_this_form(supplier, request, form_token):
+                return sent  # a concurrent twin of this form won the unique token
             _add_service_error(header, formset, nonblank, exc)
             return _render_form(
                 request,
@@ -493,7 +506,7 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
                 supplier=supplier,
                 by=request.user,
                 lines=lines,
-                form_token=header.cleaned_data.get("form_token"),
+                form_token=form_token,
                 **header.header_fields(),
             )
             if not invoice.is_draft:  # this very form was already sent (a double click)
@@ -531,6 +544,17 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
             terms_refused=exc.code == TERMS_CODE,
         )
     outcomes.remember(request, kind=outcomes.DEPOSIT, pk=invoice.pk)
+    return redirect("invoices:detail", pk=invoice.pk)
+
+
+def _sent_by_this_form(supplier, request: HttpRequest, form_token) -> HttpResponse | None:
+    """This very form was already sent (a double or triple click): show what the first send did."""
+    if form_token is None:
+        return None
+    invoice = services.invoice_by_form_token(supplier, request.user, form_token)
+    if invoice is None or invoice.is_draft:
+        return None
+    messages.info(request, f"Formulaire déjà envoyé : facture {invoice} déposée.")
     return redirect("invoices:detail", pk=invoice.pk)
 
 

@@ -12,6 +12,7 @@ Modules: `drafts` (BROUILLON, credit notes), `routing` (deposit, routing, outbox
 from invoices.services.common import MOTIF_MAX_LENGTH, invoice_event_create
 from invoices.services.drafts import (
     LineData,
+    invoice_by_form_token,
     invoice_create_credit_note,
     invoice_create_draft,
     invoice_delete_draft,
@@ -57,6 +58,7 @@ __all__ = [
     "deposit_problems",
     "invoice_acknowledge_rejection",
     "invoice_acknowledge_suspension",
+    "invoice_by_form_token",
     "invoice_complete",
     "invoice_create_credit_note",
     "invoice_create_draft",

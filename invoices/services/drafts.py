@@ -247,7 +247,7 @@ def invoice_create_draft(
     triple click on « Valider et envoyer ») returns the invoice the first one created, whatever
     it became since; a concurrent twin waits on the unique index, then finds it.
     """
-    if form_token is not None and (existing := _created_by_form(supplier, by, form_token)):
+    if form_token is not None and (existing := invoice_by_form_token(supplier, by, form_token)):
         return existing
     invoice, cleaned = draft_build(supplier=supplier, by=by, lines=lines, **fields)
     invoice.form_token = form_token
@@ -263,13 +263,14 @@ def invoice_create_draft(
                 to_status=invoice.status,
             )
     except IntegrityError:
-        if form_token is None or not (existing := _created_by_form(supplier, by, form_token)):
+        if form_token is None or not (existing := invoice_by_form_token(supplier, by, form_token)):
             raise
         return existing
     return invoice
 
 
-def _created_by_form(supplier: Structure, by: User, form_token: uuid.UUID) -> Invoice | None:
+def invoice_by_form_token(supplier: Structure, by: User, form_token: uuid.UUID) -> Invoice | None:
+    """The invoice this very portal form already created (a double or triple click), if any."""
     invoice = Invoice.objects.filter(supplier=supplier, form_token=form_token).first()
     if invoice is not None:
         require_member(user=by, structure=supplier, role_label="fournisseur")

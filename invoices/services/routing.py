@@ -1,6 +1,7 @@
 """Deposit (BROUILLON → DEPOSEE), routing to the recipient, outbox bookkeeping."""
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -200,6 +201,7 @@ def invoice_deposit(
     by: User,
     lines: Iterable[LineData | Mapping[str, Any]],
     check: Callable[[Invoice], None] | None = None,
+    form_token: uuid.UUID | None = None,
     **fields: Any,
 ) -> Invoice:
     """Create and deposit in one write (the API's `soumettre`): the checks, the deposit event and
@@ -208,6 +210,7 @@ def invoice_deposit(
     invoice before anything is written (the API's amount check)."""
     # draft_build checks the membership and that the supplier is active.
     invoice, cleaned = draft_build(supplier=supplier, by=by, lines=lines, **fields)
+    invoice.form_token = form_token  # unique per supplier: a concurrent twin of the form fails
     if check is not None:
         check(invoice)
     _check_terms(by)

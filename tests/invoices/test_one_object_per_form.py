@@ -102,10 +102,11 @@ def test_validate_and_send_three_times_deposits_once_and_leaves_no_draft(
     detail = reverse("invoices:detail", args=[invoice.pk])
     assert [r.status_code for r in responses] == [302, 302, 302]
     assert {r["Location"] for r in responses} == {detail}
-    # A new form (a new token) is a new invoice: here a duplicate number, kept as a draft.
+    # A new form (a new token) is a new invoice: here a duplicate number, refused, and an invalid
+    # « Valider et envoyer » writes nothing (issue 18: no draft left behind).
     again = client.post(CREATE, {**data, "form_token": str(uuid.uuid4())})
     assert again.status_code == 400
-    assert Invoice.objects.count() == 2
+    assert Invoice.objects.count() == 1
 
 
 # Parallel clicks on PostgreSQL -----------------------------------------------------------------
