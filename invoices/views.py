@@ -58,37 +58,11 @@ from invoices.services.common import parse_decimal
 from invoices.services.drafts import CREDITABLE_STATUSES
 from invoices.services.routing import find_recipient
 from invoices.totals import compute_totals
+from invoices.vocabulary import action_label
 from structures.choices import MembershipStatus
 from structures.models import Service, Structure
 
 TERMS_CODE = "cgu"
-
-EVENT_LABELS = {
-    "chorus.invoice.draft_created": "Brouillon créé",
-    "chorus.invoice.draft_updated": "Brouillon modifié",
-    "chorus.invoice.deposited": "Facture déposée",
-    "chorus.invoice.routing_started": "Acheminement commencé",
-    "chorus.invoice.made_available": "Mise à disposition du destinataire",
-    "chorus.invoice.routing_refused": "Acheminement refusé : à recycler",
-    "chorus.invoice.technical_error": "Erreur technique",
-    "chorus.invoice.recycled": "Facture recyclée",
-    "chorus.invoice.completed": "Facture complétée",
-    "chorus.invoice.rejection_acknowledged": "Rejet acquitté",
-    "chorus.invoice.rejection_processed": "Rejet traité",
-    "chorus.invoice.suspension_acknowledged": "Suspension acquittée",
-    "chorus.invoice.credit_note_created": "Avoir créé",
-    "chorus.invoice.sent_to_recycle": "Renvoyée au recyclage par le destinataire",
-    "chorus.invoice.rejected": "Rejetée par le destinataire",
-    "chorus.invoice.suspended": "Suspendue par le destinataire",
-    "chorus.invoice.service_done": "Service fait",
-    "chorus.invoice.mandated": "Mandatée",
-    "chorus.invoice.made_available_to_accounting": "Mise à disposition du comptable",
-    "chorus.invoice.accounted": "Comptabilisée",
-    "chorus.invoice.paid": "Mise en paiement",
-    "chorus.invoice.pdf_uploaded": "PDF de la facture déposé (brouillon)",
-    "chorus.invoice.attachments_added": "Pièces jointes ajoutées",
-    "chorus.invoice.documents_failed": "Documents impossibles à produire",
-}
 
 # --- lookups ---------------------------------------------------------------------------------
 
@@ -618,7 +592,7 @@ def recipient_lookup(request: HttpRequest) -> HttpResponse:
 def _timeline(invoice: Invoice) -> list:
     events = list(selectors.invoice_timeline(invoice=invoice))
     for event in events:
-        event.label = EVENT_LABELS.get(event.action, event.action)
+        event.label = action_label(event.action)
     return events
 
 
