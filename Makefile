@@ -25,7 +25,13 @@ migrate: $(STAMP) .env
 demo: migrate
 	$(PY) manage.py load_demo
 
+# DEBUG off unless `make run DEBUG=1` (whatever .env says): debug pages show tracebacks and the
+# URL map to anyone who can reach the port. Static files come from WhiteNoise in both modes.
+# runserver speaks plain http: session and CSRF cookies cannot carry the Secure flag.
+DEBUG ?=
 run: demo
+	DJANGO_DEBUG=$(if $(filter 1 true yes,$(DEBUG)),true,false) \
+	DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-false} \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: $(STAMP) .env

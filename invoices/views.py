@@ -20,7 +20,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -34,6 +33,7 @@ from django_fsm import can_proceed
 
 from accounts.selectors import user_can_deposit
 from chorus.exceptions import ChorusError
+from chorus.files import stored_file_response
 from invoices import selectors, services
 from invoices.choices import InvoiceStatus, InvoiceType
 from invoices.forms import (
@@ -828,13 +828,6 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     if selectors.invoice_get_for_user(user=request.user, invoice_id=document.invoice_id) is None:
         raise Http404("Document introuvable.")
     document = InvoiceDocument.objects.get(pk=pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("Fichier absent de l'archive.") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.filename,
-        content_type=document.content_type or "application/octet-stream",
+    return stored_file_response(
+        document.file, filename=document.filename, content_type=document.content_type
     )

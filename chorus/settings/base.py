@@ -301,6 +301,12 @@ CHORUS_WEBHOOKS_ALLOW_PRIVATE = env.bool("CHORUS_WEBHOOKS_ALLOW_PRIVATE", defaul
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves static files in every mode, DEBUG off included (`make run`): from the
+# finders (no collectstatic needed) unless CHORUS_STATIC_FINDERS=false (an image that ran
+# collectstatic, docker-compose); re-scanned on each request only in DEBUG.
+WHITENOISE_USE_FINDERS = env.bool("CHORUS_STATIC_FINDERS", default=True)
+WHITENOISE_AUTOREFRESH = DEBUG
+# Nothing is served under MEDIA_URL (no route): stored files go through permission-checked views.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("CHORUS_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
