@@ -6,7 +6,6 @@ list selector): another tenant's invoice is a 404. Mutations are POST and call o
 
 import base64
 import binascii
-import csv
 import datetime
 import functools
 import json
@@ -32,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_fsm import can_proceed
 
 from accounts.selectors import user_can_deposit
+from chorus.csv_export import csv_lines
 from chorus.exceptions import ChorusError
 from chorus.files import stored_file_response
 from invoices import selectors, services
@@ -222,17 +222,6 @@ def issued(request: HttpRequest) -> HttpResponse:
     return render(request, "invoices/issued.html", context, status=200 if form.is_valid() else 400)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with these characters as formulas (CSV injection).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _amount(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",")
 
@@ -254,12 +243,10 @@ CSV_HEADER = [
 ]
 
 
-def _csv_lines(qs: QuerySet[Invoice]) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow(CSV_HEADER)
+def _csv_rows(qs: QuerySet[Invoice]) -> Iterator[list]:
     for invoice in qs.order_by("-created_at", "-pk").iterator(chunk_size=2000):
         deposited = timezone.localtime(invoice.deposited_at) if invoice.deposited_at else None
-        cells = [
+        yield [
             invoice.number,
             invoice.get_type_display(),
             invoice.get_status_display(),
@@ -274,7 +261,6 @@ def _csv_lines(qs: QuerySet[Invoice]) -> Iterator[str]:
             _amount(invoice.total_gross),
             deposited.strftime("%d/%m/%Y %H:%M") if deposited else "",
         ]
-        yield writer.writerow([_cell(c) for c in cells])
 
 
 @require_GET
@@ -287,7 +273,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             "Filtres invalides : " + errors, status=400, content_type="text/plain; charset=utf-8"
         )
     response = StreamingHttpResponse(
-        _csv_lines(_filtered(request.user, form.cleaned_data)),
+        csv_lines(CSV_HEADER, _csv_rows(_filtered(request.user, form.cleaned_data))),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="factures-emises.csv"'
