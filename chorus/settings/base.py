@@ -293,9 +293,10 @@ CHORUS_ROUTING_MAX_ATTEMPTS = env.int("CHORUS_ROUTING_MAX_ATTEMPTS", default=10)
 # many seconds, has stopped consuming (Celery/Kombu reconnection bug): it exits with code 75 for its
 # supervisor to restart it (chorus/watchdog.py). 0 turns the watchdog off.
 CHORUS_WORKER_WATCHDOG_SECONDS = env.int("CHORUS_WORKER_WATCHDOG_SECONDS", default=120)
-# Webhooks to loopback/private addresses: allowed on a local emulator (receivers on localhost);
-# set false on a shared or public deployment (server-side request forgery, api/webhooks.py).
-CHORUS_WEBHOOKS_ALLOW_PRIVATE = env.bool("CHORUS_WEBHOOKS_ALLOW_PRIVATE", default=True)
+# Webhooks to loopback/private addresses (server-side request forgery, api/webhooks.py): refused
+# unless the operator of a single-user emulator allows them (an integrator receiving on localhost).
+# Link-local and cloud metadata addresses are refused whatever this says.
+CHORUS_WEBHOOKS_ALLOW_PRIVATE = env.bool("CHORUS_WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 # STATIC AND MEDIA — files go through Django's storage API.
 STATIC_URL = "/static/"
