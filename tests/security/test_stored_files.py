@@ -4,6 +4,7 @@ right to each one; no /media/ route in any mode; DEBUG off by default; French er
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -280,3 +281,19 @@ def test_400_for_a_bad_host_is_french(client):
     response = client.get("/", HTTP_HOST="attaquant.example")
     assert response.status_code == 400
     assert "Requête incorrecte" in response.content.decode()
+
+
+def test_no_code_or_template_links_to_a_stored_file_url():
+    """`FileField.url` points under MEDIA_URL, which nothing serves: links go to the views."""
+    offenders = []
+    for pattern in ("*.py", "*.html", "*.txt"):
+        for path in ROOT.rglob(pattern):
+            relative = path.relative_to(ROOT)
+            if relative.parts[0] in {".venv", "tests", "node_modules", "staticfiles", "var"}:
+                continue
+            if relative == Path("chorus/files.py"):
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if re.search(r"\bfile\.url\b|MEDIA_URL\s*,|static\(settings\.MEDIA", text):
+                offenders.append(str(relative))
+    assert offenders == []
