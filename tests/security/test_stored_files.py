@@ -5,6 +5,7 @@ right to each one; no /media/ route in any mode; DEBUG off by default; French er
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -232,6 +233,7 @@ def test_make_dotenv_writes_debug_off():
     assert len(values["DJANGO_SECRET_KEY"]) >= 50
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_serves_with_debug_off_unless_asked():
     def runserver_line(*args: str) -> str:
         out = subprocess.run(
@@ -244,7 +246,10 @@ def test_make_run_serves_with_debug_off_unless_asked():
 
 
 def test_static_files_served_with_debug_off(settings):
+    """As `make run` serves them: DEBUG off, WhiteNoise from the finders, no collectstatic."""
+    settings.WHITENOISE_AUTOREFRESH = False  # the base setting outside DEBUG (test.py turns it on)
     assert settings.DEBUG is False
+    assert settings.WHITENOISE_USE_FINDERS is True
     response = Client().get("/static/css/chorus.css")
     assert response.status_code == 200
     assert b"".join(response.streaming_content)
