@@ -40,6 +40,7 @@ from tests.invoices.test_uploads import sample_bytes
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PDF = b"%PDF-1.7\n% stored file of issue 14\n%%EOF\n"
+PDF_SAMPLE = sample_bytes()
 
 
 def _outsider(client: Client) -> None:
@@ -183,7 +184,9 @@ def _api_file(structure) -> ApiFile:
 
 
 @pytest.mark.django_db
-def test_admin_pages_link_files_through_a_permission_checked_view(client, supplier, invoice_in):
+def test_admin_pages_link_files_through_a_permission_checked_view(
+    client, supplier, supplier_user, invoice_in
+):
     """Django's admin shows a FileField as a link to `file.url` (/media/...): replaced."""
     invoice = invoice_in(status=InvoiceStatus.MISE_A_DISPOSITION)
     document = invoice_document_store(
@@ -194,9 +197,24 @@ def test_admin_pages_link_files_through_a_permission_checked_view(client, suppli
         content_type="application/pdf",
     )
     api_file = _api_file(supplier)
+    sollicitation = support_services.sollicitation_create(
+        requester=supplier_user,
+        category="SUIVI",
+        subcategory="SUIVI_REJET",
+        subject="Rejet",
+        body="Pourquoi ?",
+        files=[SimpleUploadedFile("preuve.pdf", PDF_SAMPLE, content_type="application/pdf")],
+    )
+    attachment = SollicitationAttachment.objects.get(message__sollicitation=sollicitation)
+    flux = flux_deposit(structure=supplier, by=supplier_user, file=SimpleUploadedFile("f.xml", PDF))
     admin = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin)
-    for obj in (document, api_file):
+    for obj, content in (
+        (document, PDF),
+        (api_file, PDF),
+        (attachment, PDF_SAMPLE),
+        (flux, PDF),
+    ):
         opts = obj._meta
         page = client.get(
             reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
@@ -208,7 +226,7 @@ def test_admin_pages_link_files_through_a_permission_checked_view(client, suppli
         assert url in html
         response = client.get(url)
         assert response.status_code == 200
-        assert _body(response) == PDF
+        assert _body(response) == content
     # Staff without the view permission on the model: refused, in French.
     staff = UserFactory(is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_invoice"))
