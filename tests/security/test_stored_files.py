@@ -233,6 +233,7 @@ def test_admin_pages_link_files_through_a_permission_checked_view(
     client.force_login(staff)
     refused = client.get(reverse("admin:invoices_invoicedocument_file", args=[document.pk]))
     assert refused.status_code == 403
+    assert "Accès refusé" in refused.content.decode()  # templates/403.html, in French
     client.logout()
     url = reverse("admin:api_apifile_file", args=[api_file.pk])
     assert client.get(url).status_code == 302  # admin login
