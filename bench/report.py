@@ -197,6 +197,41 @@ def gates(r: dict) -> list[dict]:
                     None,
                 )
             )
+    out.extend(validation_gates(r.get("validation_batch")))
+    return out
+
+
+def validation_gates(v: dict | None) -> list[dict]:
+    """P7 (issue 16): a large legal UBL in under 2 s; batches on every core (ratio ≥ 1.6)."""
+    if not v:
+        return []
+    large = v["large_ubl"]
+    out = [
+        _gate(
+            "P7",
+            f"Validation d'un UBL de {large['bytes'] / 1e6:.1f} Mo ({large['lines']:,} lignes)",
+            f"{large['seconds']:.2f} s",
+            "limite de taille d'une facture : 10 Mo",
+            "—",
+            "< 2 s",
+            large["seconds"] < 2,
+            budget=large["seconds"] / 2,
+        )
+    ]
+    for flavour in ("CII", "UBL"):
+        b = v[f"batch_{flavour}"]
+        out.append(
+            _gate(
+                "P7",
+                f"Lot de {b['invoices']} factures {flavour} ({v['cores']} cœurs)",
+                f"{b['invoices_per_s']:.0f} factures/s",
+                f"un fichier seul : {b['single_file_ms']:.1f} ms",
+                f"× {b['ratio']:.2f}",
+                "≥ 1,6 × le débit d'un fichier à la fois (2 cœurs)",
+                b["ratio"] >= 1.6,
+                budget=1.6 / b["ratio"] if b["ratio"] else 9,
+            )
+        )
     return out
 
 

@@ -509,6 +509,16 @@ def run(mode: Mode) -> int:
         log("== P5 rendu PDF, P6 validation des dépôts (en process)")
         results["inprocess"] = _pdf_and_validation(template_id, mode)
         log(f"   {json.dumps(results['inprocess'], default=str)}")
+
+        log("== P7 validation : UBL de 9 Mo, lots de factures sur tous les cœurs")
+        from bench import validation
+        from invoices.formats.validate import pool_shutdown
+
+        try:
+            results["validation_batch"] = validation.run(batch=100 if mode is SHORT else 500)
+        finally:
+            pool_shutdown()
+        log(f"   {json.dumps(results['validation_batch'], default=str)}")
     finally:
         stack.stop_all()
         if not os.environ.get("BENCH_KEEP_DB"):  # 1 M rows: not left behind

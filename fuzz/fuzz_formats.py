@@ -5,7 +5,7 @@
 
 With atheris (libFuzzer, coverage-guided) when it is installed; otherwise a plain random-mutation
 loop over the same target and seeds (say so in the output). Seeds: every sample invoice in
-CHORUS_FUZZ_SEEDS (default /work/shared/samples) plus a few built-in ones. The only exception the
+CHORUS_FUZZ_SEEDS (default tests/fixtures/samples) plus a few built-in ones. The only exception the
 target may raise is the declared `FormatError` (a ChorusError): anything else is a crash, and
 the input is written to var/fuzz/crash-* for replay (`fuzz_formats.py --replay FILE`).
 """
@@ -38,7 +38,7 @@ else:
     from invoices.formats import detect, mapping
     from invoices.formats.parse import FormatError
 
-SEEDS_DIR = Path(os.environ.get("CHORUS_FUZZ_SEEDS", "/work/shared/samples"))
+SEEDS_DIR = Path(os.environ.get("CHORUS_FUZZ_SEEDS", ROOT / "tests" / "fixtures" / "samples"))
 WORK_DIR = ROOT / "var" / "fuzz"
 MAX_LEN = 256 * 1024
 BUILTIN_SEEDS = [

@@ -26,21 +26,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from chorus import limits
 from chorus.exceptions import ChorusError
 from invoices.choices import DepositMode, OutboxKind
 from invoices.formats.detect import SYNTAXE_FLUX
 from invoices.formats.mapping import draft_arguments
 from invoices.formats.report import FATAL, SOURCE_CHORUS, Finding, Report
-from invoices.formats.validate import validate_document
+from invoices.formats.validate import validate_contents, validate_document
 from invoices.models import Flux, FluxState
 from invoices.services.common import require_member
 from invoices.services.outbox import outbox_enqueue
 from structures.models import Structure
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MAX_MEMBERS = 500
-MAX_MEMBER_BYTES = 20 * 1024 * 1024
-MAX_TOTAL_BYTES = 200 * 1024 * 1024
+# One limit per kind of file, the same on the portal and the API (chorus/limits.py).
+MAX_UPLOAD_BYTES = limits.FLUX_FILE_MAX_BYTES
+MAX_MEMBERS = limits.BATCH_MAX_INVOICES
+MAX_MEMBER_BYTES = limits.INVOICE_FILE_MAX_BYTES
+MAX_TOTAL_BYTES = limits.BATCH_MAX_UNCOMPRESSED_BYTES
 ACCEPTED_SUFFIXES = (".xml", ".pdf")
 FORCED_OUTCOMES = (FluxState.IN_INCIDENTE, FluxState.IN_INTEGRE_PARTIEL)
 FAULT_RULE_ID = "EMU-FAULT"
@@ -155,9 +157,11 @@ def unpack(name: str, data: bytes) -> list[Member]:
 def flux_precheck(*, file: Any, structure: Structure | None = None) -> dict[str, Any]:
     """Pré-contrôle: validate every invoice of the file, deposit nothing. Returns the report."""
     name, data = _read(file)
+    members = unpack(name, data)
+    contents = validate_contents([(m.data, m.name) for m in members])  # every core
     documents = [
-        validate_document(m.data, m.name, supplier=structure)[0].as_json()
-        for m in unpack(name, data)
+        validate_document(m.data, m.name, supplier=structure, content=content)[0].as_json()
+        for m, content in zip(members, contents, strict=True)
     ]
     return _summary(name, documents)
 
@@ -213,11 +217,13 @@ def flux_deposit(*, structure: Structure, by: User, file: Any, forced_outcome: s
     return flux
 
 
-def _integrate(flux: Flux, member: Member) -> dict[str, Any]:
+def _integrate(flux: Flux, member: Member, content: Any = None) -> dict[str, Any]:
     from invoices.services.drafts import invoice_create_draft
     from invoices.services.routing import invoice_submit
 
-    report, data = validate_document(member.data, member.name, supplier=flux.supplier)
+    report, data = validate_document(
+        member.data, member.name, supplier=flux.supplier, content=content
+    )
     result = report.as_json()
     if not report.valid or data is None:
         return result
@@ -238,9 +244,9 @@ def _integrate(flux: Flux, member: Member) -> dict[str, Any]:
     return result
 
 
-def _refuse_by_fault(flux: Flux, member: Member) -> dict[str, Any]:
+def _refuse_by_fault(flux: Flux, member: Member, content: Any = None) -> dict[str, Any]:
     """The member's own report (its number for the CR) plus the injected refusal."""
-    report, _ = validate_document(member.data, member.name, supplier=flux.supplier)
+    report, _ = validate_document(member.data, member.name, supplier=flux.supplier, content=content)
     report.add(Finding(FAULT_RULE_ID, FATAL, FAULT_REFUSAL, "", "", SOURCE_CHORUS))
     return report.as_json()
 
@@ -252,14 +258,18 @@ def _incident_documents(flux: Flux) -> list[dict[str, Any]]:
 
 
 def _documents(flux: Flux, members: list[Member]) -> list[dict[str, Any]]:
+    # Format, XSD, CEN and Factur-X rules of every member on every core; routing rules (database)
+    # and integration then run here, member by member, in order.
+    contents = validate_contents([(m.data, m.name) for m in members])
+    pairs = list(zip(members, contents, strict=True))
     if flux.forced_outcome != FluxState.IN_INTEGRE_PARTIEL:
-        return [_integrate(flux, member) for member in members]
+        return [_integrate(flux, member, content) for member, content in pairs]
     documents: list[dict[str, Any]] = []
-    for member in members:
+    for member, content in pairs:
         if any(d.get("invoice_id") for d in documents):
-            documents.append(_refuse_by_fault(flux, member))
+            documents.append(_refuse_by_fault(flux, member, content))
         else:
-            documents.append(_integrate(flux, member))
+            documents.append(_integrate(flux, member, content))
     return documents
 
 

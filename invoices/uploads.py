@@ -13,9 +13,10 @@ import pikepdf
 from django.core.files.uploadedfile import UploadedFile
 
 from chorus.exceptions import ChorusError
+from chorus.limits import INVOICE_FILE_MAX_BYTES
 
 MB = 1024 * 1024
-MAX_FILE_SIZE = 10 * MB
+MAX_FILE_SIZE = INVOICE_FILE_MAX_BYTES  # chorus/limits.py: the same on the portal and the API
 MAX_TOTAL_SIZE = 120 * MB
 MAX_NAME_LENGTH = 50
 HEAD_SIZE = 1024

@@ -155,7 +155,7 @@ def _decode_cursor(token: str) -> tuple[datetime.datetime, int] | None:
     try:
         stamp, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         created_at = datetime.datetime.fromisoformat(stamp)
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, RecursionError, binascii.Error):
         return None
     if not isinstance(pk, int) or created_at.tzinfo is None:
         return None

@@ -729,8 +729,14 @@ def _invoice_files(invoice: Invoice, *, fmt: str, with_attachments: bool) -> lis
     return files
 
 
+# Chorus Pro documents only the 120 MB bound of the result (chorus-pro.md §8): ours also bounds the
+# number of distinct invoices (a repeated id counts once), so one call cannot ask for thousands.
+MAX_GROUP_INVOICES = 500
+
+
 class TelechargerGroupeView(CproView):
-    """`telecharger/groupe`: a base64 zip of the invoices' PDF or XML (413 over 120 MB)."""
+    """`telecharger/groupe`: a base64 zip of the invoices' PDF or XML (413 over 120 MB), each
+    invoice once however often it is listed, at most MAX_GROUP_INVOICES distinct invoices."""
 
     @cpro_schema(
         request=REQUESTS["telecharger"],
@@ -755,7 +761,7 @@ class TelechargerGroupeView(CproView):
             raise ChorusError(
                 "listeFacture : au moins une facture est attendue.", field="listeFacture"
             )
-        invoices = []
+        ids: dict[int, None] = {}  # each invoice once, in the order asked
         for item in items:
             ident = (
                 Body(item).first("idFacture", "identifiantFactureCPP")
@@ -764,7 +770,14 @@ class TelechargerGroupeView(CproView):
             )
             if _id(ident) is None:
                 raise unknown_invoice(ident)
-            invoices.append(_visible(request, _id(ident)))
+            ids[_id(ident)] = None
+            if len(ids) > MAX_GROUP_INVOICES:
+                raise ChorusError(
+                    f"listeFacture : {MAX_GROUP_INVOICES} factures différentes au maximum par "
+                    "téléchargement ; demandez les autres dans un autre appel.",
+                    field="listeFacture",
+                )
+        invoices = [_visible(request, invoice_id) for invoice_id in ids]
         buffer, total = io.BytesIO(), 0
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for invoice in invoices:

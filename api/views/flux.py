@@ -10,6 +10,7 @@ calling application (api/faults.py) makes the flow end IN_INCIDENTE or IN_INTEGR
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -65,6 +66,15 @@ def _too_big() -> Response:
         f"{MAX_UPLOAD_BYTES // 1024 // 1024} Mo.",
         http_status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     )
+
+
+class _FluxFileView(_FileView):
+    """A flux endpoint: a body over the server's request limit is a flux over its own limit."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, RequestDataTooBig):
+            return _too_big()
+        return super().handle_exception(exc)
 
 
 def _decoded_file(body: Body, *, default_name: str) -> SimpleUploadedFile | Response:
@@ -179,7 +189,7 @@ PRECONTROLE_REQUEST = request_schema(
 )
 
 
-class DeposerFluxView(_FileView):
+class DeposerFluxView(_FluxFileView):
     """`factures/v1/deposer/flux`: the flow is stored IN_RECU and processed asynchronously."""
 
     @cpro_schema(
@@ -299,7 +309,7 @@ class ConsulterCRDetailleView(CproView):
         )
 
 
-class PrecontroleView(_FileView):
+class PrecontroleView(_FluxFileView):
     """`emulateur/v1/precontrole` (emulator only, not a Chorus Pro path): validates the file
     like `deposer/flux` would, deposits nothing, answers the findings (rule ids, French
     messages) of each invoice."""

@@ -13,6 +13,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from chorus import limits
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True) and (BASE_DIR / ".env").exists():
@@ -195,8 +197,11 @@ OAUTH2_PROVIDER = {
     "ALLOW_URI_WILDCARDS": False,
     "PKCE_REQUIRED": True,
 }
-# A 10 MB PDF sent base64 in JSON (deposer/pdf, ajouter/fichier) is about 13.4 MB.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
+# Files travel base64 in API JSON: the largest body is a 50 MB flux (chorus/limits.py); each view
+# checks its own kind's limit after decoding (413 naming it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = limits.API_BODY_MAX_BYTES
+# Processes validating a large flux batch (0: one per core; 1: in the calling process only).
+CHORUS_VALIDATION_WORKERS = env.int("CHORUS_VALIDATION_WORKERS", default=0)
 # Integrator request log: entries kept per application and structure, body bytes kept per entry.
 CHORUS_REQUEST_LOG_SIZE = env.int("CHORUS_REQUEST_LOG_SIZE", default=200)
 CHORUS_REQUEST_LOG_BODY_MAX = env.int("CHORUS_REQUEST_LOG_BODY_MAX", default=4096)
@@ -209,10 +214,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.PisteAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.ChorusJSONParser"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApplicationRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"piste": env("CHORUS_API_RATE", default="1200/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "piste": env("CHORUS_API_RATE", default="1200/min"),
+        # Failed client secrets / technical passwords, per client id, login and address.
+        "credentials": env("CHORUS_API_CREDENTIAL_FAILURES", default="10/min"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }

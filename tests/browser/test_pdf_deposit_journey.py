@@ -10,12 +10,13 @@ from playwright.sync_api import Page, expect
 from invoices.choices import DepositMode, InvoiceStatus
 from invoices.models import Invoice, InvoiceDocument
 from tests.factories import MembershipFactory, ServiceFactory, StructureFactory, UserFactory
+from tests.fixtures import SAMPLES
 from tests.invoices.conftest import accept_terms
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "motdepasse-solide-42"  # UserFactory's password
-SAMPLE = Path("/work/shared/samples/facturx/mustang-Facture_F20180027.pdf")
+SAMPLE = SAMPLES / "facturx" / "mustang-Facture_F20180027.pdf"
 
 
 def _log_in(page: Page, email: str) -> None:

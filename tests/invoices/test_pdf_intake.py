@@ -2,14 +2,13 @@
 
 import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from weasyprint import HTML
 
 from invoices.pdf_intake import parse_amount, prefill_from_cii, prefill_from_pdf, prefill_from_text
+from tests.fixtures import SAMPLES
 
-SAMPLES = Path("/work/shared/samples")
 RECIPIENT_SIRET = "21750001600019"  # Luhn-valid
 SUPPLIER_SIRET = "73282932000074"  # Luhn-valid
 SPACED_RECIPIENT_SIRET = "217 500 016 00019"

@@ -1,7 +1,6 @@
 """Upload checks (invoices.uploads): Chorus limits, magic bytes, pikepdf structural parse."""
 
 import io
-from pathlib import Path
 
 import pikepdf
 import pytest
@@ -18,8 +17,8 @@ from invoices.uploads import (
     validate_total,
     validate_upload,
 )
+from tests.fixtures import SAMPLES
 
-SAMPLES = Path("/work/shared/samples")
 SAMPLE_PDF = SAMPLES / "facturx" / "mustang-Facture_F20180027.pdf"
 CORRUPT_PDF = SAMPLES / "invalid" / "mustang-corruptedV2PDF.pdf"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -7,7 +7,6 @@ the declared `ChorusError`, and no case may leak a local file (`/etc/passwd`).
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,10 +17,11 @@ from invoices.formats.validate import validate_document
 from invoices.pdf_intake import prefill_from_cii, prefill_from_pdf
 from invoices.uploads import KIND_ATTACHMENT, KIND_INVOICE, MAX_FILE_SIZE, check_uploaded_file
 from tests.factories import MembershipFactory
+from tests.fixtures import SAMPLES
 from tests.security import hostile as h
 
 BUDGET_SECONDS = 5.0
-SAMPLE_CII = Path("/work/shared/samples/cii/akretion-factur-x-en16931.xml")
+SAMPLE_CII = SAMPLES / "cii" / "akretion-factur-x-en16931.xml"
 LEAK_MARKERS = ("root:x:0:0", "lollollol" * 50)
 
 

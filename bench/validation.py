@@ -1,0 +1,169 @@
+"""Validation speed (issue 16): a large legal UBL, and 500-invoice batches validated on every core.
+
+Synthetic invoices from our own writers (no database): `python -m bench.validation` runs this part
+alone; `make bench` includes it. Reported: the large UBL's time, the single-file validation time of
+each flavour, batch throughput (invoices/s) and the ratio batch / single-file (target ≥ 1.6 on two
+cores).
+"""
+
+import datetime
+import io
+import json
+import os
+import sys
+import time
+import zipfile
+from decimal import Decimal
+from types import SimpleNamespace
+
+SUPPLIER = {
+    "siret": "73282932000074",
+    "name": "Fournisseur du banc",
+    "address": "1 rue du Banc",
+    "city": "Paris",
+    "postal_code": "75001",
+    "country": "FR",
+    "vat_number": "FR40303265045",
+}
+RECIPIENT = {
+    "siret": "21750001600019",
+    "name": "Mairie du banc",
+    "address": "2 place de la Mairie",
+    "city": "Paris",
+    "postal_code": "75004",
+    "country": "FR",
+}
+
+
+def synthetic_invoice(*, lines: int, number: str = "BANC-1", designation_size: int = 40):
+    """An invoice and its lines as plain objects, totals consistent (20 % VAT on every line)."""
+    items = []
+    for position in range(1, lines + 1):
+        quantity, price = Decimal(position % 7 + 1), Decimal("12.50")
+        items.append(
+            SimpleNamespace(
+                position=position,
+                designation=f"Article {position} " + "x" * designation_size,
+                quantity=quantity,
+                unit_price=price,
+                unit="U",
+                vat_rate=Decimal("20.00"),
+                exemption_reason="",
+                line_net=quantity * price,
+            )
+        )
+    net = sum(line.line_net for line in items)
+    vat = (net * Decimal("0.2")).quantize(Decimal("0.01"))
+    invoice = SimpleNamespace(
+        type="FACTURE",
+        cadre="A1_FACTURE_FOURNISSEUR",
+        number=number,
+        issue_date=datetime.date(2025, 3, 14),
+        due_date=datetime.date(2025, 4, 13),
+        comment="",
+        currency="EUR",
+        service_code="",
+        ej_number="",
+        credited_invoice=None,
+        credited_invoice_id=None,
+        supplier_snapshot=SUPPLIER,
+        recipient_snapshot=RECIPIENT,
+        recipient_siret=RECIPIENT["siret"],
+        payment_mode="CHEQUE",
+        vat_breakdown=[
+            {"rate": "20.00", "taxable_amount": str(net), "tax_amount": str(vat), "category": "S"}
+        ],
+        total_net=net,
+        total_vat=vat,
+        total_gross=net + vat,
+    )
+    return invoice, items
+
+
+def _zip(files: list[tuple[bytes, str]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for data, name in files:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def run(*, batch: int = 500, large_lines: int = 11_536) -> dict:
+    from invoices.formats.cii_writer import build_cii
+    from invoices.formats.ubl_writer import build_ubl
+    from invoices.formats.validate import (
+        POOL_MIN_FILES,
+        validate_contents,
+        validate_document,
+        warm_up,
+    )
+
+    warm_up()
+    out: dict = {}
+    invoice, lines = synthetic_invoice(lines=large_lines, designation_size=220)
+    large = build_ubl(invoice, lines)
+    validate_document(large, "large.xml", check_routing=False)  # first call: caches
+    started = time.perf_counter()
+    report, _ = validate_document(large, "large.xml", check_routing=False)
+    out["large_ubl"] = {
+        "bytes": len(large),
+        "lines": large_lines,
+        "seconds": round(time.perf_counter() - started, 3),
+        "valid": report.valid,
+        "findings": sorted(report.rule_ids()),
+    }
+    writers = {"UBL": (build_ubl, "u.xml"), "CII": (build_cii, "c.xml")}
+    for flavour, (writer, suffix) in writers.items():
+        files = []
+        for index in range(batch):
+            invoice, lines = synthetic_invoice(lines=5, number=f"BANC-{index}")
+            files.append((writer(invoice, lines), f"{index}-{suffix}"))
+        single_runs = []
+        for data, name in files[:50]:
+            started = time.perf_counter()
+            validate_document(data, name, check_routing=False)
+            single_runs.append(time.perf_counter() - started)
+        single = sorted(single_runs)[len(single_runs) // 2]
+        # The pool starts once per process (then kept): warm it and its stylesheets first.
+        validate_contents(files[: 4 * POOL_MIN_FILES])
+        started = time.perf_counter()
+        results = validate_contents(files)
+        elapsed = time.perf_counter() - started
+        per_second = batch / elapsed
+        out[f"batch_{flavour}"] = {
+            "invoices": batch,
+            "zip_bytes": len(_zip(files)),
+            "seconds": round(elapsed, 3),
+            "invoices_per_s": round(per_second, 1),
+            "single_file_ms": round(single * 1000, 2),
+            "ratio": round(per_second * single, 2),  # batch rate / single-file rate
+            "valid": sum(1 for report, _ in results if report.valid),
+        }
+    out["cores"] = os.cpu_count()
+    return out
+
+
+def main() -> int:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings.test")
+    django.setup()
+    from bench.report import validation_gates
+    from invoices.formats.validate import pool_shutdown
+
+    small = "--short" in sys.argv
+    try:
+        results = run(batch=100 if small else 500)
+    finally:
+        pool_shutdown()
+    print(json.dumps(results, indent=2))
+    for gate in validation_gates(results):
+        print(
+            f"{gate['id']} {gate['label']:<50} {gate['value']:<18} {gate['ratio']:<8} "
+            f"{gate['verdict']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
