@@ -14,3 +14,10 @@ class PisteAuthenticationScheme(OpenApiAuthenticationExtension):
             "description": "Jeton obtenu sur POST /api/oauth/token (client_credentials, "
             "scope=openid), plus l'en-tête cpro-account sur chaque appel.",
         }
+
+
+class SandboxControlAuthenticationScheme(PisteAuthenticationScheme):
+    """The sandbox controls' variant (an expired technical password still moves its own clock)."""
+
+    target_class = "sandbox.api_views.SandboxControlAuthentication"
+    name = "piste-bac-a-sable"
