@@ -17,7 +17,8 @@ class PisteAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 class SandboxControlAuthenticationScheme(PisteAuthenticationScheme):
-    """The sandbox controls' variant (an expired technical password still moves its own clock)."""
+    """The sandbox controls take the same PISTE token; an expired technical password is allowed
+    there so that an isolated sandbox can put its own clock back."""
 
     target_class = "sandbox.api_views.SandboxControlAuthentication"
     name = "piste-bac-a-sable"

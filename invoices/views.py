@@ -86,6 +86,7 @@ EVENT_LABELS = {
     "chorus.invoice.paid": "Mise en paiement",
     "chorus.invoice.pdf_uploaded": "PDF de la facture déposé (brouillon)",
     "chorus.invoice.attachments_added": "Pièces jointes ajoutées",
+    "chorus.invoice.documents_failed": "Documents impossibles à produire",
 }
 
 # --- lookups ---------------------------------------------------------------------------------

@@ -4,6 +4,9 @@ import secrets
 
 from django import forms
 from django.core import signing
+from django.core.cache import cache
+from django.utils.crypto import constant_time_compare, salted_hmac
+from redis.exceptions import RedisError
 
 from support.choices import SUBCATEGORY_CHOICES, Category
 
@@ -67,12 +70,35 @@ class MessageForm(forms.Form):
 
 
 CAPTCHA_SALT = "support.contact.captcha"
+CAPTCHA_MAX_AGE = 3600
+
+
+def _captcha_digest(nonce: str, answer: int) -> str:
+    return salted_hmac(CAPTCHA_SALT, f"{nonce}:{answer}").hexdigest()
 
 
 def new_captcha() -> tuple[str, str]:
-    """(question, signed token carrying the expected answer)."""
+    """(question, signed token). The token holds a one-time nonce and an HMAC (server secret) of
+    nonce + answer: it cannot be read back into the answer, only checked against one."""
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    return f"Combien font {a} + {b} ?", signing.dumps(a + b, salt=CAPTCHA_SALT)
+    nonce = secrets.token_urlsafe(16)
+    token = signing.dumps({"n": nonce, "h": _captcha_digest(nonce, a + b)}, salt=CAPTCHA_SALT)
+    return f"Combien font {a} + {b} ?", token
+
+
+def captcha_verify(token: str, answer: int) -> bool:
+    """True once per token, for the right answer within the hour; a replayed token is refused."""
+    try:
+        state = signing.loads(token, salt=CAPTCHA_SALT, max_age=CAPTCHA_MAX_AGE)
+        nonce, digest = str(state["n"]), str(state["h"])
+    except (signing.BadSignature, KeyError, TypeError):
+        return False
+    if not constant_time_compare(digest, _captcha_digest(nonce, answer)):
+        return False
+    try:  # one use per question: cache.add is atomic, the second caller gets False
+        return cache.add(f"support:captcha:used:{nonce}", 1, CAPTCHA_MAX_AGE)
+    except RedisError:
+        return True  # the cache down: the signed, timed token still has to be answered
 
 
 class ContactForm(_CategoryMixin):
@@ -99,16 +125,12 @@ class ContactForm(_CategoryMixin):
     def clean(self):
         cleaned = super().clean()
         token, answer = cleaned.get("captcha_token"), cleaned.get("captcha_answer")
-        if token is not None and answer is not None:
-            try:
-                expected = signing.loads(token, salt=CAPTCHA_SALT, max_age=3600)
-            except signing.BadSignature:
-                expected = None
-            if expected != answer:
-                self.add_error(
-                    "captcha_answer",
-                    "Question de vérification : la réponse est incorrecte, recommencez.",
-                )
+        checked = token is not None and answer is not None and not self.has_error("website")
+        if checked and not captcha_verify(token, answer):
+            self.add_error(
+                "captcha_answer",
+                "Question de vérification : la réponse est incorrecte, recommencez.",
+            )
         return cleaned
 
 

@@ -6,6 +6,7 @@ messages and redirect. Mutations are POST only.
 
 import base64
 import binascii
+import contextlib
 import datetime
 import json
 
@@ -167,23 +168,29 @@ def _client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "inconnue"
 
 
-def _contact_count(key: str) -> int:
-    """Sollicitations sent from this address in the window; the cache down means no limit."""
-    try:
-        return cache.get(key, 0)
-    except RedisError:
-        return 0
-
-
-def _contact_count_up(key: str) -> None:
+def _contact_reserve(key: str) -> bool:
+    """Take one of the window's CONTACT_LIMIT places, atomically (cache.add then cache.incr: two
+    parallel posts never read the same count). False when none is left; the cache down means no
+    limit (the captcha still applies)."""
     try:
         cache.add(key, 0, CONTACT_WINDOW)
         try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, CONTACT_WINDOW)
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 0, CONTACT_WINDOW)
+            count = cache.incr(key)
     except RedisError:
-        pass  # the rate limit is a courtesy: never lose the sollicitation over it
+        return True
+    if count > CONTACT_LIMIT:
+        _contact_release(key)
+        return False
+    return True
+
+
+def _contact_release(key: str) -> None:
+    """Give back a place taken by a post that sent nothing (wrong captcha, bad field)."""
+    with contextlib.suppress(RedisError, ValueError):
+        cache.decr(key)
 
 
 @require_http_methods(["GET", "POST"])
@@ -194,7 +201,7 @@ def contact(request: HttpRequest) -> HttpResponse:
         form = ContactForm(initial={"captcha_token": token}, captcha_question=question)
         return render(request, "support/contact.html", {"form": form})
     key = f"support:contact:{_client_ip(request)}"
-    if _contact_count(key) >= CONTACT_LIMIT:
+    if not _contact_reserve(key):
         return render(request, "support/contact_limited.html", status=429)
     form = ContactForm(request.POST)
     if form.is_valid():
@@ -211,8 +218,8 @@ def contact(request: HttpRequest) -> HttpResponse:
         except ChorusError as exc:
             _add_error(form, exc)
         else:
-            _contact_count_up(key)
             return render(request, "support/contact_done.html", {"sollicitation": sollicitation})
+    _contact_release(key)
     # Re-render with what was typed and a fresh question.
     question, token = new_captcha()
     form.data = form.data.copy()

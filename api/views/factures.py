@@ -80,6 +80,7 @@ from invoices.services.attachments import (
 )
 from invoices.services.common import membership_checks_memoised
 from invoices.uploads import KIND_ATTACHMENT, MAX_FILE_SIZE, MAX_TOTAL_SIZE, check_uploaded_file
+from invoices.validators import lines_count_check
 
 UNKNOWN_INVOICE_CODE = 20001
 TRANSITION_CODE = 20002
@@ -966,8 +967,10 @@ def _exemption(motif: str) -> str:
 
 
 def _lines(body: Body, *, exemption_motif: str) -> list[LineData]:
+    raw_lines = _as_list(body.get("lignePoste"))
+    lines_count_check(count=len(raw_lines), field="lignePoste")  # before any work on them
     lines = []
-    for position, raw in enumerate(_as_list(body.get("lignePoste")), start=1):
+    for position, raw in enumerate(raw_lines, start=1):
         line = Body(raw)
         rate, exemption = _vat(line, exemption_motif=exemption_motif, position=position)
         lines.append(

@@ -13,6 +13,7 @@ from chorus.exceptions import ChorusError
 from invoices.choices import OutboxKind
 from invoices.models import Invoice, InvoiceEvent, Outbox
 from invoices.services.outbox import outbox_enqueue_rows
+from invoices.validators import text_check
 from structures.choices import MembershipStatus
 from structures.models import Membership, Structure
 
@@ -205,6 +206,7 @@ def clean_motif(value: str, *, field: str, label: str, required: bool = True) ->
     value = (value or "").strip()
     if required and not value:
         raise ChorusError(f"{label} : ce champ est obligatoire.", field=field)
+    text_check(value=value, field_label=label, field=field, multiline=True)
     if len(value) > MOTIF_MAX_LENGTH:
         raise ChorusError(
             f"{label} : {MOTIF_MAX_LENGTH} caractères au maximum ({len(value)} saisis).",

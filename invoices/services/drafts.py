@@ -27,6 +27,7 @@ from invoices.services.common import (
     require_member,
 )
 from invoices.totals import compute_totals, line_net
+from invoices.validators import date_check, lines_count_check, text_check
 from structures.models import Structure
 
 HEADER_FIELDS = {
@@ -43,6 +44,16 @@ HEADER_FIELDS = {
     "payment_mode",
     "comment",
 }
+
+# Typed text of the header, checked for control characters (labels as on the portal's form).
+TEXT_FIELDS = {
+    "number": "Numéro de facture",
+    "recipient_siret": "SIRET du destinataire",
+    "service_code": "Code service",
+    "ej_number": "N° d'engagement juridique",
+    "comment": "Commentaire",
+}
+MULTILINE_FIELDS = {"comment"}
 
 CREDITABLE_STATUSES = [
     s
@@ -67,6 +78,7 @@ def _clean_line(position: int, raw: LineData | Mapping[str, Any]) -> InvoiceLine
     data = raw if isinstance(raw, Mapping) else raw.__dict__
     prefix = f"Ligne {position}"
     designation = str(data.get("designation", "")).strip()
+    text_check(value=designation, field_label=f"{prefix} — désignation", field="designation")
     if not designation:
         raise ChorusError(f"{prefix} — désignation : obligatoire.", field="designation")
     if len(designation) > 255:
@@ -110,6 +122,7 @@ def _clean_line(position: int, raw: LineData | Mapping[str, Any]) -> InvoiceLine
             field="exemption_reason",
         )
     unit = str(data.get("unit") or "U").strip()[:20]
+    text_check(value=unit, field_label=f"{prefix} — unité", field="unit")
     line = InvoiceLine(
         position=position,
         designation=designation,
@@ -143,9 +156,17 @@ def _apply_header(invoice: Invoice, fields: Mapping[str, Any]) -> None:
         value = getattr(invoice, name)
         if value and value not in enum.values:
             raise ChorusError(f"{label.capitalize()} : valeur « {value} » inconnue.", field=name)
-    for name in ("issue_date", "due_date"):
+    for name, label in (("issue_date", "Date de facture"), ("due_date", "Date d'échéance")):
         if getattr(invoice, name) == "":
             setattr(invoice, name, None)
+        date_check(value=getattr(invoice, name), field_label=label, field=name)
+    for name, label in TEXT_FIELDS.items():
+        text_check(
+            value=getattr(invoice, name),
+            field_label=label,
+            field=name,
+            multiline=name in MULTILINE_FIELDS,
+        )
     if invoice.number:
         try:
             invoice_number_validator(invoice.number)
@@ -164,6 +185,8 @@ def _apply_header(invoice: Invoice, fields: Mapping[str, Any]) -> None:
 
 
 def _clean_lines(lines: Iterable[LineData | Mapping[str, Any]]) -> list[InvoiceLine]:
+    lines = list(lines)
+    lines_count_check(count=len(lines))
     return [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
 
 

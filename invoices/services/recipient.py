@@ -22,6 +22,7 @@ from invoices.services.common import (
     parse_decimal,
     require_recipient_processor,
 )
+from invoices.validators import date_check, text_check
 
 
 def _recipient_action(
@@ -96,6 +97,7 @@ def invoice_send_to_recycle(*, invoice_id: int, by: User, comment: str) -> Invoi
 def invoice_mark_service_done(
     *, invoice_id: int, by: User, on: datetime.date | None = None
 ) -> Invoice:
+    date_check(value=on, field_label="Date du service fait", field="on")
     return _recipient_action(
         invoice_id,
         by,
@@ -111,6 +113,7 @@ def invoice_mandate(*, invoice_id: int, by: User, mandate_number: str) -> Invoic
         raise ChorusError("Numéro de mandat : obligatoire.", field="mandate_number")
     if len(mandate_number) > 50:
         raise ChorusError("Numéro de mandat : 50 caractères au maximum.", field="mandate_number")
+    text_check(value=mandate_number, field_label="Numéro de mandat", field="mandate_number")
     return _recipient_action(
         invoice_id, by, "mandate", action="chorus.invoice.mandated", mandate_number=mandate_number
     )
@@ -134,6 +137,7 @@ def invoice_mark_paid(
 ) -> Invoice:
     if on is None:
         raise ChorusError("Date de mise en paiement : obligatoire.", field="payment_date")
+    date_check(value=on, field_label="Date de mise en paiement", field="payment_date")
     amount = parse_decimal(amount, field="payment_amount", label="Montant mis en paiement")
     if amount <= 0 or amount.as_tuple().exponent < -2:
         raise ChorusError(

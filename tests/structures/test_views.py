@@ -339,7 +339,7 @@ def test_detail_for_owner_shows_management(client, owner, member, pending):
     assert pending.user.email in content
     assert "Accepter la sélection" in content
     assert "Transférer le rôle" in content
-    assert "Ajouter l'utilisateur" in content
+    assert "Envoyer l'invitation" in content
     assert "Historique" in content
 
 
@@ -492,13 +492,52 @@ def test_transfer_to_non_member_is_a_form_error(client, owner, member):
     assert _reload(owner).is_principal
 
 
-def test_owner_adds_user_by_email(client, owner):
+def test_owner_invites_user_by_email_who_accepts_on_the_invitations_page(client, owner):
     agent = UserFactory(email="agent@example.test")
-    _client(client, owner).post(
+    response = _client(client, owner).post(
         reverse("structures:add_member", args=[owner.structure.pk]),
         {"email": "agent@example.test"},
+        follow=True,
     )
-    assert Membership.objects.get(user=agent, structure=owner.structure).status == "VALIDEE"
+    assert "Invitation envoyée à agent@example.test" in response.content.decode()
+    membership = Membership.objects.get(user=agent, structure=owner.structure)
+    assert membership.status == "EN_COURS_DE_VALIDATION"
+
+    client.force_login(agent)
+    assert client.get(reverse("structures:detail", args=[owner.structure.pk])).status_code == 404
+    assert (
+        "Invitations à rejoindre une structure"
+        in client.get(reverse("structures:mine")).content.decode()
+    )
+    page = client.get(reverse("structures:invitations")).content.decode()
+    assert owner.structure.name in page
+    assert reverse("structures:invitation_accept", args=[membership.pk]) in page
+    response = client.post(reverse("structures:invitation_accept", args=[membership.pk]))
+    assert response.status_code == 302
+    assert _reload(membership).status == "VALIDEE"
+    assert client.get(reverse("structures:detail", args=[owner.structure.pk])).status_code == 200
+
+
+def test_invitation_answer_by_someone_else_is_404_and_decline_works(client, owner):
+    agent = UserFactory()
+    _client(client, owner).post(
+        reverse("structures:add_member", args=[owner.structure.pk]), {"email": agent.email}
+    )
+    membership = Membership.objects.get(user=agent, structure=owner.structure)
+    # The manager's own approve button cannot validate an invitation either.
+    _client(client, owner).post(
+        reverse("structures:approve", args=[owner.structure.pk]), {"membership": membership.pk}
+    )
+    assert _reload(membership).status == "EN_COURS_DE_VALIDATION"
+    intruder = UserFactory()
+    client.force_login(intruder)
+    assert (
+        client.post(reverse("structures:invitation_accept", args=[membership.pk])).status_code
+        == 404
+    )
+    client.force_login(agent)
+    client.post(reverse("structures:invitation_decline", args=[membership.pk]))
+    assert _reload(membership).status == "REFUSEE"
 
 
 def test_add_unknown_email_keeps_typed_value(client, owner):
