@@ -17,6 +17,7 @@ from invoices.choices import (
     PaymentMode,
     VatExemptionReason,
 )
+from invoices.uploads import MAX_FILE_SIZE
 from invoices.validators import MAX_INVOICE_LINES, date_check, text_check
 from structures.validators import validate_siret
 
@@ -105,6 +106,8 @@ class InvoiceHeaderForm(CheckedInputMixin, forms.Form):
     ej_number = forms.CharField(
         label="N° d'engagement juridique (bon de commande)", max_length=50, required=False
     )
+    # One-time token of a new invoice's form: sent twice, it makes one invoice (issue 14 #17).
+    form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
     number = forms.CharField(
         label="Numéro de facture",
         max_length=20,
@@ -147,6 +150,7 @@ class InvoiceHeaderForm(CheckedInputMixin, forms.Form):
     def header_fields(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("supplier", None)
+        data.pop("form_token", None)
         return data
 
 
@@ -218,6 +222,10 @@ ATTACHMENTS_HELP = (
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
+    def __init__(self, attrs=None):
+        # The browser refuses an oversized file before sending it (static/js/chorus.js).
+        super().__init__({"data-max-bytes": MAX_FILE_SIZE, **(attrs or {})})
+
 
 class MultipleFileField(forms.FileField):
     """Several files under one name; the checks are `invoices.uploads` (called by services)."""
@@ -264,7 +272,9 @@ class PdfDepositForm(forms.Form):
         label="Facture au format PDF (signée ou non)",
         help_text="Un PDF non chiffré de 10 Mo au plus, nom de 50 caractères au plus.",
         error_messages={"required": "Facture PDF : choisissez le fichier de la facture."},
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,.pdf", "data-max-bytes": MAX_FILE_SIZE}
+        ),
     )
     pieces_jointes = MultipleFileField(
         label="Pièces jointes (facultatives)", help_text=ATTACHMENTS_HELP

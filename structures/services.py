@@ -182,6 +182,15 @@ def structure_find(*, identifier_type: str, identifier: str) -> Structure | None
 
 
 def structure_duplicate_error(structure: Structure) -> ChorusError:
+    """The structure exists: a private one → ask to be attached (the page links the request);
+    a public one → it is a recipient, not the user's company (no attachment to the State)."""
+    if structure.is_public:
+        return ChorusError(
+            f"Identifiant : la structure « {structure.name} » ({structure.identifier}) existe "
+            "déjà. " + PUBLIC_STRUCTURE_EXPLANATION.format(name=structure.name),
+            field="identifier",
+            code="structure_public",
+        )
     url = reverse("structures:request") + (
         f"?identifier_type={structure.identifier_type}&identifier={structure.identifier}"
     )

@@ -182,12 +182,20 @@ def _prefill_from_register(request: HttpRequest) -> tuple[StructureCreateForm, d
     form = StructureCreateForm(data)
     form.is_valid()
     extra = _record_context(record)
+    if not record.is_active:  # said now, not only at « Créer »
+        form.add_error(
+            "identifier",
+            f"Identifiant : l'établissement « {record.name} » (SIRET {record.siret}) est fermé "
+            "dans le répertoire des entreprises ; seul un établissement actif peut avoir une "
+            "structure.",
+        )
     existing = Structure.objects.filter(
         identifier_type=IdentifierType.SIRET, identifier=record.siret
     ).first()
     if existing is not None:
         _add_error(form, services.structure_duplicate_error(existing))
-        extra["existing_url"] = _request_url(existing)
+        if not existing.is_public:  # never « request attachment » to a public recipient
+            extra["existing_url"] = _request_url(existing)
     return form, extra
 
 

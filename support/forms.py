@@ -34,6 +34,17 @@ class _CategoryMixin(forms.Form):
     )
 
 
+def _invoice_label(invoice) -> str:
+    """« F-1 — Dupont → Mairie », or what stands for a recipient never reached (issue 18)."""
+    if invoice.recipient is not None:
+        to = invoice.recipient.name
+    elif invoice.recipient_siret:
+        to = f"SIRET {invoice.recipient_siret} (non acheminée : {invoice.get_status_display()})"
+    else:
+        to = f"sans destinataire ({invoice.get_status_display()})"
+    return f"{invoice.number} — {invoice.supplier.name} → {to}"
+
+
 class SollicitationForm(_CategoryMixin):
     invoice = forms.TypedChoiceField(
         label="Facture concernée (facultatif)", required=False, coerce=int, empty_value=None
@@ -50,8 +61,7 @@ class SollicitationForm(_CategoryMixin):
     def __init__(self, *args, invoices=(), structures=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["invoice"].choices = [("", "— aucune —")] + [
-            (i.pk, f"{i.number} — {i.supplier.name} → {i.recipient.name if i.recipient else '?'}")
-            for i in invoices
+            (i.pk, _invoice_label(i)) for i in invoices
         ]
         self.fields["structure"].choices = [("", "— aucune —")] + [
             (s.pk, f"{s.name} ({s.identifier})") for s in structures
@@ -113,9 +123,16 @@ class ContactForm(_CategoryMixin):
 
     def __init__(self, *args, captcha_question: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.captcha_question = captcha_question
+        self.captcha_question = ""
         if captcha_question:
-            self.fields["captcha_answer"].label = f"Question de vérification : {captcha_question}"
+            self.set_question(captcha_question)
+
+    def set_question(self, question: str) -> None:
+        """Show `question` (also on a re-render: the label of an already rendered or validated
+        field is cached in its BoundField, so that cache is dropped)."""
+        self.captcha_question = question
+        self.fields["captcha_answer"].label = f"Question de vérification : {question}"
+        self._bound_fields_cache.pop("captcha_answer", None)
 
     def clean_website(self):
         if self.cleaned_data.get("website"):
@@ -135,4 +152,11 @@ class ContactForm(_CategoryMixin):
 
 
 class AssistantForm(forms.Form):
-    question = forms.CharField(label="Votre question", max_length=500)
+    question = forms.CharField(
+        label="Votre question",
+        max_length=500,
+        error_messages={
+            "required": "Votre question : saisissez une question.",
+            "max_length": "Votre question : 500 caractères au plus.",
+        },
+    )

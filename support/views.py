@@ -224,7 +224,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     question, token = new_captcha()
     form.data = form.data.copy()
     form.data["captcha_token"], form.data["captcha_answer"] = token, ""
-    form.fields["captcha_answer"].label = f"Question de vérification : {question}"
+    form.set_question(question)
     return render(request, "support/contact.html", {"form": form}, status=400)
 
 
@@ -345,6 +345,9 @@ def assistant(request: HttpRequest) -> HttpResponse:
             if request.headers.get("HX-Request"):
                 return render(request, "support/_exchange.html", {"exchange": exchange})
             return redirect("support:assistant")
+        if request.headers.get("HX-Request"):
+            # htmx swaps only 2xx answers: an empty question must still show why nothing came.
+            return render(request, "support/_assistant_error.html", {"form": form})
         status = 400
     else:
         form, status = AssistantForm(), 200

@@ -536,8 +536,10 @@ class TraiterRecueView(CproView):
             )
         with transaction.atomic():
             for target in targets:
-                if target == invoice.status:
+                if target == invoice.status and target not in RECIPIENT_TARGETS:
                     continue  # already in the target status: success, nothing changes (PAS)
+                # A recipient target already reached: the service says success only when the
+                # same action (same motif) got it there, else 20002 (already_applied).
                 if target not in RECIPIENT_TARGETS:
                     raise _refused_transition(invoice.status, target)
                 if target in MOTIF_REQUIRED and not motif:

@@ -56,9 +56,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
-    # WAL + a busy timeout let the dev server and in-process tasks share the file.
+    # Concurrent requests on the embedded file (issue 14 item 8): every transaction takes the
+    # write lock at BEGIN IMMEDIATE, so a reader never has to upgrade to a writer (which SQLite
+    # refuses at once with « database is locked », whatever the timeout) and the writers queue for
+    # up to `timeout` seconds; that also makes select_for_update (a no-op on SQLite) serialise.
+    # WAL lets reads go on beside the writer; synchronous=NORMAL is durable enough under WAL.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 # APPS
@@ -246,7 +254,10 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
-CHORUS_INNER_EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+# The console backend prints the text as written (not quoted-printable): accounts.mail.
+CHORUS_INNER_EMAIL_BACKEND = {
+    "django.core.mail.backends.console.EmailBackend": "accounts.mail.ReadableConsoleBackend",
+}.get(_email["EMAIL_BACKEND"], _email["EMAIL_BACKEND"])
 EMAIL_BACKEND = (
     "accounts.mail.SandboxEmailBackend" if CHORUS_SANDBOX else CHORUS_INNER_EMAIL_BACKEND
 )

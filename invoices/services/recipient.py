@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from accounts.models import User
 from chorus.exceptions import ChorusError
@@ -15,6 +16,7 @@ from invoices.choices import (
 )
 from invoices.models import Invoice
 from invoices.services.common import (
+    already_applied,
     apply_transition,
     clean_motif,
     ensure_can,
@@ -35,13 +37,21 @@ def _recipient_action(
     check: Callable[[Invoice], None] | None = None,
     **kwargs: Any,
 ) -> Invoice:
+    data = {k: str(v) for k, v in kwargs.items()}
     with transaction.atomic():
         invoice = lock_invoice(invoice_id)
+        if not can_proceed(getattr(invoice, method_name)):
+            require_recipient_processor(user=by, invoice=invoice)
+            # The same request again (a double click, a retry): success, nothing changes; any
+            # other action already applied (a concurrent winner): refused, 20002.
+            if already_applied(
+                invoice, method_name, action=action, event_reason=event_reason, event_data=data
+            ):
+                return invoice
         ensure_can(invoice, method_name)
         require_recipient_processor(user=by, invoice=invoice)
         if check is not None:
             check(invoice)
-        data = {k: str(v) for k, v in kwargs.items()}
         return apply_transition(
             invoice,
             method_name,

@@ -306,3 +306,42 @@ def test_contact_form_still_works_when_the_cache_is_down(client, monkeypatch):
         monkeypatch.setattr(cache, name, down)
     response = client.get("/nous-contacter/")
     assert response.status_code == 200
+
+
+def test_assistant_dates_in_paris_time_and_hides_internal_sources(client, supplier_user, rejected):
+    """Issue 18 minor: 5 December at 00:36 Paris time is « 5 décembre », not the UTC 4th."""
+    import datetime
+
+    from django.urls import reverse
+
+    late = datetime.datetime(2026, 12, 4, 23, 36, tzinfo=datetime.UTC)  # 00:36 in Paris
+    rejected.events.update(created_at=late)
+    answer = assistant_answer(user=supplier_user, question="Où en est ma facture F-2024-001 ?")
+    assert "5 décembre 2026" in answer.text
+    client.force_login(supplier_user)
+    client.post(reverse("support:assistant"), {"question": "Comment recycler une facture ?"})
+    html = client.get(reverse("support:assistant")).content.decode()
+    assert "docs/" not in html
+    assert "seeds/" not in html
+    assert "Source : FAQ de l'émulateur." in html.replace("&#x27;", "'")
+
+
+def test_assistant_says_why_an_empty_question_gets_nothing(client, supplier_user):
+    from django.urls import reverse
+
+    client.force_login(supplier_user)
+    response = client.post(reverse("support:assistant"), {"question": ""}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # htmx shows 2xx answers only
+    assert "Votre question : saisissez une question." in response.content.decode()
+
+
+def test_invoice_choice_names_an_unreached_recipient_instead_of_a_question_mark(invoice_in):
+    from support.forms import SollicitationForm
+
+    invoice = invoice_in(
+        InvoiceStatus.A_RECYCLER, number="R-9", recipient=None, recipient_siret="11000201100044"
+    )
+    form = SollicitationForm(invoices=[invoice])
+    label = dict(form.fields["invoice"].choices)[invoice.pk]
+    assert "?" not in label
+    assert "SIRET 11000201100044 (non acheminée : À recycler)" in label
