@@ -25,7 +25,13 @@ from invoices.services.common import (
     party_snapshot,
     require_member,
 )
-from invoices.services.drafts import LineData, draft_build, store_lines, store_totals
+from invoices.services.drafts import (
+    LineData,
+    check_intracom_parties,
+    draft_build,
+    store_lines,
+    store_totals,
+)
 from invoices.services.outbox import (
     outbox_enqueue,
     outbox_mark_processed,
@@ -96,6 +102,11 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
     recipient = find_recipient(invoice.recipient_siret)
     if recipient is not None:
         invoice.recipient_snapshot = party_snapshot(recipient)
+    check_intracom_parties(
+        lines,
+        supplier=invoice.supplier_snapshot,
+        recipient=invoice.recipient_snapshot if recipient is not None else None,
+    )
     try:
         with transaction.atomic():
             # The duplicate check is the unique constraint on (supplier, year, number) outside
