@@ -872,10 +872,15 @@ _pool_lock = threading.Lock()
 
 
 def _pool_start() -> None:
-    """Worker process start: Django apps (mapping imports models); stylesheets compile lazily."""
+    """Worker process start: Django apps (mapping imports models), then the two CEN stylesheets
+    every invoice uses, compiled before the first job rather than inside it (the Factur-X profile
+    ones compile on first use)."""
     import django
 
     django.setup()
+    with _lock:
+        for relative in (CEN_CII_SCHEMATRON, UBL_SCHEMATRON):
+            _executable(relative)
 
 
 def _content_job(item: tuple[bytes, str]) -> tuple[Report, InvoiceData | None]:
