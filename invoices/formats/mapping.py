@@ -171,12 +171,6 @@ class _X:
         return to_decimal(self.text(path, node))
 
 
-def _find_text(node: etree._Element, path: str) -> str:
-    """`_X.text` for a plain child path (no predicate): the first match's text, blanks folded."""
-    found = node.find(path, NS)
-    return " ".join((found.text or "").split()) if found is not None else ""
-
-
 def to_decimal(value: str) -> Decimal | None:
     if not value:
         return None
@@ -409,23 +403,19 @@ def _extract_ubl(root: etree._Element, data: InvoiceData) -> None:
     )
     line_tag = "cac:CreditNoteLine" if credit else "cac:InvoiceLine"
     quantity_tag = "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity"
-    # Plain child paths per line: ElementPath `find` (several times faster than an XPath call on
-    # an 11,500-line invoice), same first-match text as `x.text`.
     for index, item in enumerate(x.all(line_tag), start=1):
-        quantity = item.find(quantity_tag, NS)
+        quantity = x.all(quantity_tag, item)
         data.lines.append(
             LineData(
-                line_id=_find_text(item, "cbc:ID"),
-                name=_find_text(item, "cac:Item/cbc:Name"),
-                quantity=to_decimal(quantity.text or "") if quantity is not None else None,
-                unit_code=quantity.get("unitCode", "") if quantity is not None else "",
-                net_price=to_decimal(_find_text(item, "cac:Price/cbc:PriceAmount")),
-                price_base_quantity=to_decimal(_find_text(item, "cac:Price/cbc:BaseQuantity")),
-                net_amount=to_decimal(_find_text(item, "cbc:LineExtensionAmount")),
-                vat_category=_find_text(item, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
-                vat_rate=to_decimal(
-                    _find_text(item, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent")
-                ),
+                line_id=x.text("cbc:ID", item),
+                name=x.text("cac:Item/cbc:Name", item),
+                quantity=to_decimal(quantity[0].text or "") if quantity else None,
+                unit_code=quantity[0].get("unitCode", "") if quantity else "",
+                net_price=x.dec("cac:Price/cbc:PriceAmount", item),
+                price_base_quantity=x.dec("cac:Price/cbc:BaseQuantity", item),
+                net_amount=x.dec("cbc:LineExtensionAmount", item),
+                vat_category=x.text("cac:Item/cac:ClassifiedTaxCategory/cbc:ID", item),
+                vat_rate=x.dec("cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", item),
                 location=f"{base}/{line_tag}[{index}]",
             )
         )
