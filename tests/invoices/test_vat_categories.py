@@ -137,3 +137,31 @@ def test_portal_refuses_mixing_out_of_scope_with_other_lines(
     assert "BR-O-11" in html
     assert 'value="Subvention"' in html  # nothing typed is lost
     assert not Invoice.objects.exists()
+
+
+def test_intracom_recycled_to_a_recipient_without_vat_number_is_refused(
+    supplier, supplier_user, recipient, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = services.invoice_deposit(
+            supplier=supplier,
+            by=supplier_user,
+            lines=[INTRACOM],
+            number="F-TVA-3",
+            recipient_siret="12345678901234",  # unknown: the routing sends it to recycle
+            issue_date=timezone.localdate(),
+        )
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.A_RECYCLER
+    with pytest.raises(ChorusError, match="BT-48") as caught:
+        services.invoice_recycle(
+            invoice_id=invoice.pk, by=supplier_user, recipient_siret=recipient.siret
+        )
+    assert caught.value.field == "recipient_siret"
+    recipient.vat_number = "FR61217500016"
+    recipient.save()
+    services.invoice_recycle(
+        invoice_id=invoice.pk, by=supplier_user, recipient_siret=recipient.siret
+    )
+    invoice.refresh_from_db()
+    assert invoice.status != InvoiceStatus.A_RECYCLER
