@@ -168,17 +168,25 @@ def _executable(relative: str) -> Any:
     return _executables[relative]
 
 
-def run_schematron(relative: str, xml: bytes) -> list[dict[str, str]]:
+def saxon_document(xml: bytes) -> Any:
+    """The document parsed once by Saxon, for every stylesheet run on it (CEN, then Factur-X)."""
+    text = xml.decode("utf-8", errors="replace").lstrip("\ufeff")
+    text = re.sub(r"^<\?xml[^>]*\?>", "", text, count=1)  # encoding= already applied
+    with _lock:
+        return _saxon().parse_xml(xml_text=text)
+
+
+def run_schematron(relative: str, xml: bytes, node: Any = None) -> list[dict[str, str]]:
     """Failed asserts / successful reports of one XSLT as dicts (id, flag, location, text, test).
+    `node`: the document already parsed by `saxon_document`.
 
     The lock serialises the calls of threads sharing this process's single processor (creating
     processors from several threads crashed the interpreter, standards.md).
     """
-    text = xml.decode("utf-8", errors="replace").lstrip("\ufeff")
-    text = re.sub(r"^<\?xml[^>]*\?>", "", text, count=1)  # encoding= already applied
+    if node is None:
+        node = saxon_document(xml)
     with _lock:
         executable = _executable(relative)
-        node = _saxon().parse_xml(xml_text=text)
         svrl = executable.transform_to_string(xdm_node=node)
     out = []
     root = etree.fromstring(svrl.encode("utf-8"))
@@ -716,11 +724,14 @@ def en16931_findings(document: d.Document) -> list[Finding]:
     """CEN rules of the syntax, then FNFE profile rules where a Factur-X profile is declared."""
     if document.is_ubl:
         return schematron_findings(run_schematron(UBL_SCHEMATRON, document.xml), SOURCE_EN16931)
-    cen = schematron_findings(run_schematron(CEN_CII_SCHEMATRON, document.xml), SOURCE_EN16931)
+    node = saxon_document(document.xml)
+    cen = schematron_findings(
+        run_schematron(CEN_CII_SCHEMATRON, document.xml, node), SOURCE_EN16931
+    )
     profile = document.facturx_profile
     if not profile:
         return cen
-    rows = run_schematron(CII_SCHEMATRONS[profile], document.xml)
+    rows = run_schematron(CII_SCHEMATRONS[profile], document.xml, node)
     extra = facturx_findings(rows, profile, cen)
     return cen + extra
 
