@@ -25,8 +25,11 @@ migrate: $(STAMP) .env
 demo: migrate
 	$(PY) manage.py load_demo
 
+# Links in e-mails point where this server answers (an exported CHORUS_SITE_URL wins).
+SITE_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+
 run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	CHORUS_SITE_URL="$${CHORUS_SITE_URL:-http://$(SITE_HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: $(STAMP) .env
 	$(VENV)/bin/celery -A chorus worker -l info

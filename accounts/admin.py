@@ -123,3 +123,36 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ["user__email", "title", "key"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
+
+
+# French names in the admin for models whose app has no French translation (issue 18): display
+# only, through the admin's app list (changing their Meta would mean migrations in those apps).
+FRENCH_ADMIN_NAMES = {
+    "oauth2_provider": (
+        "OAuth : applications et jetons",
+        {
+            "accesstoken": "Jetons d'accès",
+            "application": "Applications",
+            "grant": "Autorisations (codes)",
+            "idtoken": "Jetons d'identité",
+            "refreshtoken": "Jetons de renouvellement",
+        },
+    ),
+    "mfa": ("Double authentification", {"authenticator": "Authentificateurs"}),
+    "api": (None, {"eventconsumer": "Consommateurs du flux d'événements"}),
+}
+_app_list = admin.site.get_app_list
+
+
+def _french_app_list(request, app_label=None):
+    apps = _app_list(request, app_label)
+    for app in apps:
+        app_name, models = FRENCH_ADMIN_NAMES.get(app["app_label"], (None, {}))
+        if app_name:
+            app["name"] = app_name
+        for model in app["models"]:
+            model["name"] = models.get(model["object_name"].lower(), model["name"])
+    return apps
+
+
+admin.site.get_app_list = _french_app_list

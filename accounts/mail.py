@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends import console
 from django.core.mail.backends.base import BaseEmailBackend
 
 
@@ -44,3 +45,25 @@ class SandboxEmailBackend(BaseEmailBackend):
                 html_body=html,
             )
         return (self._inner or self._real()).send_messages(email_messages)
+
+
+class ReadableConsoleBackend(console.EmailBackend):
+    """The console backend of `make run`, readable by a person: the headers, then the text body
+    as written (Django's prints the MIME source: quoted-printable, accents as =C3=A9 and links cut
+    by soft line breaks, broken when copied)."""
+
+    def write_message(self, message) -> None:
+        lines = [
+            f"Subject: {message.subject}",
+            f"From: {message.from_email or settings.DEFAULT_FROM_EMAIL}",
+            f"To: {', '.join(message.to)}",
+        ]
+        if message.cc:
+            lines.append(f"Cc: {', '.join(message.cc)}")
+        lines += ["", message.body.rstrip("\n")]
+        for _content, mimetype in getattr(message, "alternatives", []):
+            lines.append(f"[version {mimetype} jointe, non affichée]")
+        for attachment in message.attachments:
+            name = attachment[0] if isinstance(attachment, tuple) else attachment.get_filename()
+            lines.append(f"[pièce jointe : {name}]")
+        self.stream.write("\n".join(lines) + "\n" + "-" * 79 + "\n")

@@ -11,7 +11,7 @@ from accounts.choices import LegalDocument
 from accounts.forms import ProfileForm, TermsAcceptForm
 from accounts.models import Notification, SandboxEmail
 from accounts.notifications import notification_mark_read
-from accounts.selectors import sandbox_email_page, terms_status
+from accounts.selectors import sandbox_email_page, terms_status, user_can_deposit
 from accounts.services import terms_accept, user_update_profile
 from chorus.exceptions import ChorusError
 
@@ -98,7 +98,8 @@ def terms(request: HttpRequest) -> HttpResponse:
         for status in terms_status(user=request.user)
     ]
     status = 400 if bound is not None else 200
-    return render(request, "accounts/terms.html", {"documents": documents}, status=status)
+    context = {"documents": documents, "can_deposit": user_can_deposit(user=request.user)}
+    return render(request, "accounts/terms.html", context, status=status)
 
 
 def _require_sandbox_superuser(request: HttpRequest) -> None:

@@ -6,12 +6,16 @@ or an inactive account: 403 with an empty body — as the real gateway answers.
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
+import json
 import time
+import urllib.parse
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.contrib.auth.hashers import check_password, make_password
+from django.http import HttpRequest, JsonResponse
 from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -19,6 +23,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from api.models import TechnicalAccount
+from api.throttling import credential_failure_record, credential_failures_wait, credential_keys
 
 # Passwords already verified by this process: HMAC digest → monotonic expiry. It only saves the
 # cache round trip of `TechnicalAccount.check_password` (same key material, same lifetime: a new
@@ -44,6 +49,18 @@ def _password_ok(account: TechnicalAccount, password: str) -> bool:
     return True
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return make_password("chorus-timing-equaliser")
+
+
+def hash_dummy(password: str) -> None:
+    """Run the password hasher for nothing: a failure for an unknown login or client id then
+    costs what a wrong password costs, so the answer time does not tell which exist (as Django's
+    ModelBackend does)."""
+    check_password(password, _dummy_hash())
+
+
 def _decode_cpro_account(header: str) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(header.strip(), validate=True).decode("utf-8")
@@ -61,6 +78,12 @@ class PisteOAuth2Validator(OAuth2Validator):
     that does carry a user still gets it (lazily) through `access_token.user`.
     """
 
+    def authenticate_client(self, request, *args, **kwargs):
+        authenticated = super().authenticate_client(request, *args, **kwargs)
+        if not authenticated and getattr(request, "client", None) is None:
+            hash_dummy(str(getattr(request, "client_secret", "") or ""))
+        return authenticated
+
     def _load_access_token(self, token):
         checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
         return (
@@ -71,7 +94,20 @@ class PisteOAuth2Validator(OAuth2Validator):
         )
 
 
+TOO_MANY_FAILURES = (
+    "Trop d'échecs d'authentification (compte technique ou adresse) : réessayez plus tard."
+)
+
+
+class CredentialsThrottled(exceptions.Throttled):
+    libelle = TOO_MANY_FAILURES
+
+
 class PisteAuthentication(BaseAuthentication):
+    # The sandbox controls take an expired password: an isolated sandbox whose own clock expired
+    # its accounts can still put that clock back (nobody else could repair it).
+    allow_expired_password = False
+
     def authenticate(self, request: HttpRequest):
         valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
         if not valid:
@@ -80,12 +116,21 @@ class PisteAuthentication(BaseAuthentication):
         if credentials is None:
             raise exceptions.NotAuthenticated()
         login, password = credentials
+        keys = credential_keys(request, login=login)
+        wait = credential_failures_wait(keys)
+        if wait is not None:
+            raise CredentialsThrottled(wait=wait)
         account = (
             TechnicalAccount.objects.select_related("user", "structure").filter(login=login).first()
         )
+        if account is None:
+            hash_dummy(password)
         if account is None or not _password_ok(account, password):
+            credential_failure_record(keys)
             raise exceptions.AuthenticationFailed()
-        if not account.is_active or account.password_expired():
+        if not account.is_active or (
+            not self.allow_expired_password and account.password_expired()
+        ):
             raise exceptions.PermissionDenied()
         request.piste_application = oauth_request.access_token.application
         request.technical_account = account
@@ -93,3 +138,58 @@ class PisteAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: HttpRequest) -> str:
         return 'Bearer realm="chorus"'
+
+
+def _token_client_id(request: HttpRequest) -> str:
+    """The client id a token request names: HTTP Basic (RFC 6749 §2.3.1) or the form body."""
+    header = request.headers.get("Authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            decoded = ""
+        client_id = urllib.parse.unquote_plus(decoded.partition(":")[0])
+        if client_id:
+            return client_id[:200]
+    return str(request.POST.get("client_id", ""))[:200]
+
+
+def _is_client_failure(response) -> bool:
+    if response.status_code not in (400, 401):
+        return False
+    try:
+        return json.loads(response.content).get("error") == "invalid_client"
+    except (ValueError, AttributeError, RecursionError):
+        return False
+
+
+def token_view_throttled(view):
+    """Wrap the OAuth token view: refuse with 429 + Retry-After while the client id or the source
+    address is over its failure limit (before any secret is hashed), count each `invalid_client`
+    answer. The answer's own format stays the token view's."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        keys = credential_keys(request, client_id=_token_client_id(request))
+        wait = credential_failures_wait(keys)
+        if wait is not None:
+            seconds = max(1, int(wait + 0.999))
+            response = JsonResponse(
+                {
+                    "error": "too_many_requests",
+                    "error_description": (
+                        "Trop d'échecs d'authentification pour ce client ou cette adresse : "
+                        f"réessayez dans {seconds} s."
+                    ),
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(seconds)
+            response["Cache-Control"] = "no-store"
+            return response
+        response = view(request, *args, **kwargs)
+        if _is_client_failure(response):
+            credential_failure_record(keys)
+        return response
+
+    return wrapper

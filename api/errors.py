@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.envelope import error
+from api.parsers import TOO_DEEP
 from chorus.exceptions import ChorusError
 
 # Our services' symbolic codes mapped to Chorus Pro numeric codes (chorus-pro.md §3).
@@ -35,6 +36,8 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.PermissionDenied):
         return Response(status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, exceptions.ParseError):
+        if str(exc.detail) == TOO_DEEP:
+            return error(400, TOO_DEEP)
         return error(400, "Requête mal formée : le corps doit être un objet JSON valide.")
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return error(
@@ -45,7 +48,8 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.Throttled):
         response = error(
             429,
-            "Trop de requêtes pour cette application : réessayez plus tard.",
+            getattr(exc, "libelle", None)
+            or "Trop de requêtes pour cette application : réessayez plus tard.",
             http_status=status.HTTP_429_TOO_MANY_REQUESTS,
         )
         if exc.wait is not None:

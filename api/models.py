@@ -42,7 +42,7 @@ class TechnicalAccount(models.Model):
     def set_password(self, raw: str, *, now: datetime.datetime | None = None) -> None:
         self.password_hash = make_password(raw)
         days = settings.CHORUS_TECHNICAL_PASSWORD_DAYS
-        start = now or clock.now(structure_id=self.structure_id)
+        start = now or self.expiry_clock_now()
         self.password_expires_at = start + datetime.timedelta(days=days)
 
     def check_password(self, raw: str) -> bool:
@@ -69,8 +69,17 @@ class TechnicalAccount(models.Model):
                 cache.set(key, True, settings.CHORUS_TECHNICAL_PASSWORD_CACHE_SECONDS)
         return valid
 
+    def expiry_clock_now(self) -> datetime.datetime:
+        """The time the password expires by: its isolated sandbox's clock (which only the
+        sandbox's own accounts move, and may put back even once expired), else the real time.
+
+        The shared sandbox's clock never expires a password: advancing it (to watch the demo
+        robots) would otherwise lock every tenant out of the API (issue 14 #1).
+        """
+        return clock.now_isolated(structure_id=self.structure_id)
+
     def password_expired(self, *, now: datetime.datetime | None = None) -> bool:
-        return (now or clock.now(structure_id=self.structure_id)) >= self.password_expires_at
+        return (now or self.expiry_clock_now()) >= self.password_expires_at
 
 
 class IdempotencyRecord(models.Model):

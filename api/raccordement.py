@@ -79,12 +79,15 @@ def technical_account_issue(
             field="login",
         )
     with transaction.atomic():
-        existing = TechnicalAccount.objects.select_for_update().filter(login=login).first()
+        # Logins are one per letter case: « TECH » is « tech » (their service user's e-mail is).
+        existing = TechnicalAccount.objects.select_for_update().filter(login__iexact=login).first()
         if existing is not None and existing.structure_id != structure.pk:
             raise ChorusError(
                 f"Identifiant : « {login} » est déjà utilisé ; choisissez-en un autre.",
                 field="login",
             )
+        if existing is not None:
+            login = existing.login  # a reset of that account, whatever the case typed
         password = secrets.token_urlsafe(12)
         account = technical_account_create(structure=structure, login=login, password=password)
     return account, password

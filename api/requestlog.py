@@ -25,6 +25,7 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 from api.authentication import _decode_cpro_account
 from api.models import TechnicalAccount
 from api.models_sandbox import RequestLogEntry
+from api.parsers import json_depth_exceeds
 from structures.models import Structure
 
 LOGGED_PREFIXES = ("/cpro/", "/integrateur/api/")
@@ -111,8 +112,14 @@ def mask_body(raw: bytes, content_type: str) -> str:
     if "json" in content_type:
         try:
             data = json.loads(text)
+            too_deep = json_depth_exceeds(data)
         except ValueError:
             return _truncate(text)
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            # Refused by the API's parser anyway: neither walked nor kept.
+            return f"<corps JSON trop imbriqué: {len(raw)} octets>"
         return _truncate(json.dumps(mask_value(data), ensure_ascii=False))
     if "multipart" in content_type:
         return f"<corps multipart: {len(raw)} octets>"

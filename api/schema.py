@@ -14,3 +14,11 @@ class PisteAuthenticationScheme(OpenApiAuthenticationExtension):
             "description": "Jeton obtenu sur POST /api/oauth/token (client_credentials, "
             "scope=openid), plus l'en-tête cpro-account sur chaque appel.",
         }
+
+
+class SandboxControlAuthenticationScheme(PisteAuthenticationScheme):
+    """The sandbox controls take the same PISTE token; an expired technical password is allowed
+    there so that an isolated sandbox can put its own clock back."""
+
+    target_class = "sandbox.api_views.SandboxControlAuthentication"
+    name = "piste-bac-a-sable"

@@ -43,7 +43,8 @@ def technical_account_create(
         # which the service user records so that API deposits pass the same check as the portal.
         for document in LegalDocument.values:
             terms_accept(user=user, document=document, ip_address=None)
-        account = TechnicalAccount.objects.filter(login=login).first()
+        # One account per login whatever its letter case (its service user's e-mail is lower case).
+        account = TechnicalAccount.objects.filter(login__iexact=login).first()
         if (
             account is not None
             and account.structure_id == structure.pk

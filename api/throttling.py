@@ -8,6 +8,7 @@ previous window's weighted by the part of it still inside the period. On Redis i
 pipelined round trip (INCR, EXPIRE NX, GET); on the embedded default it goes through the cache API.
 """
 
+import hashlib
 import logging
 import threading
 import time
@@ -112,3 +113,81 @@ class ApplicationRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self._wait
+
+
+# Credential failures (issue 14 #7) ---------------------------------------------------------------
+# Wrong client secrets on the token endpoint and wrong technical-account passwords are counted in
+# the same sliding windows, one per client id, per technical login (letter case folded) and per
+# source address. Only failures count, so a client that authenticates is never slowed; once one
+# of its keys is over the limit, a caller gets 429 with Retry-After before any password is hashed.
+CREDENTIALS_SCOPE = "credentials"
+
+
+def _credential_rate() -> tuple[int, int] | None:
+    rate = api_settings.DEFAULT_THROTTLE_RATES.get(CREDENTIALS_SCOPE)
+    return SimpleRateThrottle.parse_rate(None, rate) if rate else None
+
+
+def _credential_prefix(kind: str, value: str, period: int) -> str:
+    # Hashed: a login or client id may hold anything, a cache key may not.
+    digest = hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"throttle:{CREDENTIALS_SCOPE}:{kind}:{digest}:{period}:"
+
+
+def credential_keys(
+    request, *, client_id: str | None = None, login: str | None = None
+) -> list[tuple[str, str]]:
+    """The (kind, value) counters a credential attempt of this request is counted in."""
+    keys = [("ip", request.META.get("REMOTE_ADDR") or "inconnue")]
+    if client_id:
+        keys.append(("client", client_id))
+    if login:
+        keys.append(("login", login.casefold()))
+    return keys
+
+
+def credential_failures_wait(keys: list[tuple[str, str]]) -> float | None:
+    """Seconds to wait if any of these counters is over the limit, else None (read only)."""
+    parsed = _credential_rate()
+    if parsed is None:
+        return None
+    limit, period = parsed
+    now = time.time()
+    window, elapsed = divmod(now, period)
+    wait = None
+    prefixes = [_credential_prefix(kind, value, period) for kind, value in keys]
+    try:
+        # One round trip for every counter: this runs before each API call's password check.
+        counts = cache.get_many(
+            [f"{prefix}{int(window) - back}" for prefix in prefixes for back in (0, 1)]
+        )
+    except RedisError:
+        logger.warning("Limitation des échecs d'authentification indisponible (cache injoignable)")
+        return None
+    for prefix in prefixes:
+        current = int(counts.get(f"{prefix}{int(window)}") or 0)
+        previous = int(counts.get(f"{prefix}{int(window) - 1}") or 0)
+        weighted = current + previous * (1 - elapsed / period)
+        if weighted < limit:
+            continue
+        if current < limit:  # the previous window slides out enough within this one
+            needed = period * (1 - (limit - current) / previous) - elapsed
+        else:  # this window's failures alone: into the next one, until they slide out enough
+            needed = (period - elapsed) + period * (1 - limit / current)
+        wait = max(wait or 0.0, 1.0, needed)
+    return wait
+
+
+def credential_failure_record(keys: list[tuple[str, str]]) -> None:
+    """Count one failed attempt in each counter."""
+    parsed = _credential_rate()
+    if parsed is None:
+        return
+    _limit, period = parsed
+    window = int(time.time() // period)
+    try:
+        for kind, value in keys:
+            prefix = _credential_prefix(kind, value, period)
+            _window_counts(f"{prefix}{window}", f"{prefix}{window - 1}", 2 * period + 1)
+    except RedisError:
+        logger.warning("Limitation des échecs d'authentification indisponible (cache injoignable)")

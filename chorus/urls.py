@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider.views import TokenView
 
+from api.authentication import token_view_throttled
 from chorus import views
 
 # The admin login goes through allauth, so its rate limits (and MFA) apply there too.
@@ -21,7 +22,7 @@ urlpatterns = [
     path("factures-recues/", include("invoices.received_urls")),
     path("factures/", include("invoices.urls")),
     path("flux/", include("invoices.flux_urls")),
-    path("api/oauth/token", TokenView.as_view(), name="oauth_token"),
+    path("api/oauth/token", token_view_throttled(TokenView.as_view()), name="oauth_token"),
     path("cpro/", include("api.urls")),
     path("integrateur/", include("api.sandbox_urls")),
     path("raccordement/", include("api.portal_urls")),

@@ -18,6 +18,7 @@ from chorus import clock
 from invoices import deadlines
 from invoices.choices import RECIPIENT_VISIBLE_STATUSES, InvoiceStatus, RoutingError
 from invoices.models import Invoice, InvoiceEvent
+from invoices.selectors import membership_covers, recipient_scope_q
 from structures.choices import PAYMENT_DEADLINE_DAYS, MembershipStatus, StructureKind
 from structures.models import Membership
 
@@ -60,14 +61,7 @@ def _visible_q() -> Q:
 
 def _scope_q(memberships: list[Membership]) -> Q:
     """Invoices of each structure, limited to the member's services when any are set."""
-    scope = Q(pk__in=[])
-    for membership in memberships:
-        part = Q(recipient_id=membership.structure_id)
-        service_ids = [service.pk for service in membership.services.all()]
-        if service_ids:
-            part &= Q(service_id__in=service_ids)
-        scope |= part
-    return scope
+    return recipient_scope_q(memberships)
 
 
 def received_invoices(*, memberships: list[Membership]) -> QuerySet[Invoice]:
@@ -99,8 +93,8 @@ def received_invoice_get(*, user, invoice_id: int) -> tuple[Invoice, Membership]
         .prefetch_related("services")
         .first()
     )
-    if membership is None:
-        return None
+    if membership is None or not membership_covers(membership=membership, invoice=invoice):
+        return None  # another service's invoice: as absent as in the list
     return invoice, membership
 
 

@@ -3,13 +3,13 @@ CII / UBL downloads of an invoice. Thin views: lookup by membership (404 otherwi
 
 import json
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chorus.exceptions import ChorusError
+from invoices import outcomes
 from invoices.flux import flux_deposit, flux_precheck
 from invoices.formats.cii_writer import build_cii
 from invoices.formats.ubl_writer import build_ubl
@@ -42,7 +42,7 @@ def flux_upload(request: HttpRequest) -> HttpResponse:
                     context["report"] = flux_precheck(file=upload, structure=chosen)
                 else:
                     flux = flux_deposit(structure=chosen, by=request.user, file=upload)
-                    messages.success(request, f"Flux {flux.numero} reçu : traitement en cours.")
+                    outcomes.remember(request, kind=outcomes.FLUX, pk=flux.pk)
                     return redirect("flux:detail", pk=flux.pk)
             except ChorusError as exc:
                 context["errors"][exc.field or "file"] = exc.message
@@ -71,6 +71,7 @@ def _lookup(request: HttpRequest, pk: int) -> Flux:
 @require_GET
 def flux_detail(request: HttpRequest, pk: int) -> HttpResponse:
     flux = _lookup(request, pk)
+    outcomes.announce_flux(request, flux)
     return render(request, "invoices/flux/detail.html", {"flux": flux, "report": flux.report})
 
 

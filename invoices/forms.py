@@ -6,7 +6,9 @@ the service can name the line and the field of a bad number.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
+from chorus.exceptions import ChorusError
 from invoices.choices import (
     VAT_RATE_CHOICES,
     Cadre,
@@ -15,6 +17,8 @@ from invoices.choices import (
     PaymentMode,
     VatExemptionReason,
 )
+from invoices.uploads import MAX_FILE_SIZE
+from invoices.validators import MAX_INVOICE_LINES, date_check, text_check
 from structures.validators import validate_siret
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -62,7 +66,34 @@ class IssuedFilterForm(forms.Form):
         return data
 
 
-class InvoiceHeaderForm(forms.Form):
+class CheckedInputMixin:
+    """Refuse, on the field, control characters in typed text (tab and line breaks only in a
+    multi-line field) and implausible dates: the checks of `invoices.validators`, which the
+    services apply again for the API and the flux files."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # NUL too gets the message that names the field
+            field.validators = [
+                v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+            ]
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            value = data.get(name)
+            try:
+                if isinstance(field, forms.CharField) and isinstance(value, str):
+                    multiline = isinstance(field.widget, forms.Textarea)
+                    text_check(value=value, field_label=field.label, multiline=multiline)
+                elif isinstance(field, forms.DateField):
+                    date_check(value=value, field_label=field.label)
+            except ChorusError as exc:
+                self.add_error(name, exc.message)
+        return data
+
+
+class InvoiceHeaderForm(CheckedInputMixin, forms.Form):
     supplier = forms.TypedChoiceField(label="Structure fournisseur", coerce=int)
     recipient_siret = forms.CharField(
         label="SIRET du destinataire",
@@ -75,6 +106,8 @@ class InvoiceHeaderForm(forms.Form):
     ej_number = forms.CharField(
         label="N° d'engagement juridique (bon de commande)", max_length=50, required=False
     )
+    # One-time token of a new invoice's form: sent twice, it makes one invoice (issue 14 #17).
+    form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
     number = forms.CharField(
         label="Numéro de facture",
         max_length=20,
@@ -117,10 +150,11 @@ class InvoiceHeaderForm(forms.Form):
     def header_fields(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("supplier", None)
+        data.pop("form_token", None)
         return data
 
 
-class LineForm(forms.Form):
+class LineForm(CheckedInputMixin, forms.Form):
     designation = forms.CharField(label="Désignation", max_length=255, required=False)
     quantity = forms.CharField(
         label="Quantité", max_length=30, required=False, widget=forms.TextInput({"size": 6})
@@ -156,11 +190,13 @@ class LineForm(forms.Form):
         return not any(str(data.get(name) or "").strip() for name in self.TYPED)
 
 
-LineFormSet = forms.formset_factory(LineForm, extra=0, min_num=1, max_num=200, absolute_max=200)
+LineFormSet = forms.formset_factory(
+    LineForm, extra=0, min_num=1, max_num=MAX_INVOICE_LINES, absolute_max=MAX_INVOICE_LINES
+)
 LINES_PREFIX = "lignes"
 
 
-class RecycleForm(forms.Form):
+class RecycleForm(CheckedInputMixin, forms.Form):
     recipient_siret = forms.CharField(label="SIRET du destinataire", max_length=30)
     service_code = forms.CharField(label="Code service", max_length=100, required=False)
     ej_number = forms.CharField(label="N° d'engagement juridique", max_length=50, required=False)
@@ -186,6 +222,10 @@ ATTACHMENTS_HELP = (
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
+    def __init__(self, attrs=None):
+        # The browser refuses an oversized file before sending it (static/js/chorus.js).
+        super().__init__({"data-max-bytes": MAX_FILE_SIZE, **(attrs or {})})
+
 
 class MultipleFileField(forms.FileField):
     """Several files under one name; the checks are `invoices.uploads` (called by services)."""
@@ -201,7 +241,7 @@ class MultipleFileField(forms.FileField):
         return [data] if data else []
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(CheckedInputMixin, forms.Form):
     comment = forms.CharField(
         label="Commentaire de complément",
         max_length=2000,
@@ -232,7 +272,9 @@ class PdfDepositForm(forms.Form):
         label="Facture au format PDF (signée ou non)",
         help_text="Un PDF non chiffré de 10 Mo au plus, nom de 50 caractères au plus.",
         error_messages={"required": "Facture PDF : choisissez le fichier de la facture."},
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,.pdf", "data-max-bytes": MAX_FILE_SIZE}
+        ),
     )
     pieces_jointes = MultipleFileField(
         label="Pièces jointes (facultatives)", help_text=ATTACHMENTS_HELP

@@ -11,7 +11,6 @@ the factur-x library writes, without its second parse-and-rewrite of the whole P
 import base64
 import datetime
 import warnings
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -22,37 +21,13 @@ from django.utils import timezone
 from lxml import etree
 from weasyprint.urls import URLFetcher
 
+from chorus.fr import format_amount, format_number, format_price, format_rate
 from invoices.choices import VatExemptionReason
 from invoices.cii import build_cii
 from invoices.formats.validate import factur_x_schema
 from invoices.models import Invoice, InvoiceDocument
 
 EMULATION_NOTICE = "Émulation — sans valeur légale"
-NBSP = "\u202f"
-
-
-def format_amount(value: Any, currency: str = "EUR") -> str:
-    """French money format: 1 234,50 € (narrow no-break space between thousands)."""
-    text = f"{Decimal(str(value)):,.2f}".replace(",", NBSP).replace(".", ",")
-    return f"{text}\u00a0€" if currency == "EUR" else f"{text}\u00a0{currency}"
-
-
-def format_price(value: Decimal, currency: str = "EUR") -> str:
-    """A unit price keeps its 3rd and 4th decimals only when they are not zero."""
-    cents = Decimal(value).quantize(Decimal("0.01"))
-    if cents == value:
-        return format_amount(cents, currency)
-    text = f"{Decimal(value).normalize():f}".replace(".", ",")
-    return f"{text}\u00a0€" if currency == "EUR" else f"{text}\u00a0{currency}"
-
-
-def format_number(value: Any) -> str:
-    text = f"{Decimal(str(value)).normalize():f}"
-    return text.replace(".", ",")
-
-
-def format_rate(value: Any) -> str:
-    return f"{format_number(value)}\u00a0%"
 
 
 def _party(snapshot: dict[str, str], fallback_siret: str = "") -> dict[str, str]:

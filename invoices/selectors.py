@@ -4,12 +4,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from invoices.choices import RECIPIENT_VISIBLE_STATUSES, InvoiceStatus, InvoiceType
 from invoices.models import Invoice, InvoiceEvent
 from structures.choices import MembershipStatus
-from structures.models import Structure
+from structures.models import Membership, Structure
 
 
 def _member_structures(user) -> QuerySet[Structure]:
@@ -48,24 +48,56 @@ def invoice_list_returned(*, user, structure_ids: list[int] | None = None) -> Qu
     )
 
 
-def invoice_list_received(*, user, recipient: Structure | None = None) -> QuerySet[Invoice]:
-    """Invoices made available to the user's public structures ("Factures reçues")."""
-    qs = Invoice.objects.filter(
-        recipient__in=_member_structures(user), status__in=RECIPIENT_VISIBLE_STATUSES
-    )
+def recipient_memberships(*, user, recipient: Structure | None = None) -> list[Membership]:
+    """The user's validated memberships (as recipient), with their assigned services."""
+    if not user.is_authenticated:
+        return []
+    memberships = Membership.objects.filter(user=user, status=MembershipStatus.VALIDEE)
     if recipient is not None:
-        qs = qs.filter(recipient=recipient)
+        memberships = memberships.filter(structure=recipient)
+    return list(memberships.select_related("structure").prefetch_related("services"))
+
+
+def recipient_scope_q(memberships: list[Membership]) -> Q:
+    """THE reach of a public agent on received invoices (issue 14 #10): the invoices of each of
+    its structures, limited to its services when any are assigned to it. The back-office list, the
+    invoice page, its documents and CII/UBL, the API recipient endpoints all go through it."""
+    scope = Q(pk__in=[])
+    for membership in memberships:
+        part = Q(recipient_id=membership.structure_id)
+        service_ids = [service.pk for service in membership.services.all()]
+        if service_ids:
+            part &= Q(service_id__in=service_ids)
+        scope |= part
+    return scope
+
+
+def membership_covers(*, membership: Membership, invoice: Invoice) -> bool:
+    """`recipient_scope_q` for one invoice already loaded."""
+    if membership.structure_id != invoice.recipient_id:
+        return False
+    service_ids = {service.pk for service in membership.services.all()}
+    return not service_ids or invoice.service_id in service_ids
+
+
+def invoice_list_received(*, user, recipient: Structure | None = None) -> QuerySet[Invoice]:
+    """Invoices made available to the user's public structures ("Factures reçues"), within the
+    user's services (`recipient_scope_q`)."""
+    memberships = recipient_memberships(user=user, recipient=recipient)
+    qs = Invoice.objects.filter(
+        recipient_scope_q(memberships), status__in=RECIPIENT_VISIBLE_STATUSES
+    )
     return qs.select_related("supplier", "recipient", "service")
 
 
 def invoice_get_for_user(*, user, invoice_id: int) -> Invoice | None:
-    """The invoice if the user may see it (supplier side or recipient side), else None (→ 404)."""
-    structures = _member_structures(user)
-    issued = Invoice.objects.filter(pk=invoice_id, supplier__in=structures)
-    received = Invoice.objects.filter(
-        pk=invoice_id, recipient__in=structures, status__in=RECIPIENT_VISIBLE_STATUSES
-    )
-    return (issued | received).select_related("supplier", "recipient", "service").first()
+    """The invoice if the user may see it (supplier side, or recipient side within the user's
+    services), else None (→ 404)."""
+    issued = Invoice.objects.filter(pk=invoice_id, supplier__in=_member_structures(user))
+    invoice = issued.select_related("supplier", "recipient", "service").first()
+    if invoice is not None:
+        return invoice
+    return invoice_list_received(user=user).filter(pk=invoice_id).first()
 
 
 def invoice_timeline(*, invoice: Invoice) -> QuerySet[InvoiceEvent]:

@@ -121,9 +121,44 @@ def render_invoice_documents(invoice_id: int) -> int:
     from invoices.documents import invoice_render_documents
     from invoices.services import outbox_mark_processed
 
-    stored = invoice_render_documents(invoice_id=invoice_id)
+    try:
+        stored = invoice_render_documents(invoice_id=invoice_id)
+    except (*RETRYABLE_ERRORS, OSError):
+        raise  # transient: autoretry_for retries with backoff, the sweep after that
+    except Exception as exc:  # the document cannot be rendered: say so, never loop on it
+        logger.exception("render_invoice_documents %s : rendu impossible", invoice_id)
+        _record_render_failure(invoice_id=invoice_id, error=f"{type(exc).__name__}: {exc}")
+        return 0
     outbox_mark_processed(invoice_id=invoice_id, kind=OutboxKind.RENDER_DOCUMENTS)
     return len(stored)
+
+
+RENDER_FAILED_ACTION = "chorus.invoice.documents_failed"
+
+
+def _record_render_failure(*, invoice_id: int, error: str) -> None:
+    """The outbox row is closed with its error (admin) and the invoice's history says, in
+    French, that its documents could not be produced (invoice page), once."""
+    from django.db import transaction
+
+    from invoices.choices import OutboxKind
+    from invoices.models import Invoice
+    from invoices.services import invoice_event_create, outbox_mark_processed
+
+    with transaction.atomic():
+        outbox_mark_processed(
+            invoice_id=invoice_id, kind=OutboxKind.RENDER_DOCUMENTS, error=error or "erreur"
+        )
+        invoice = Invoice.objects.filter(pk=invoice_id).first()
+        if invoice is None or invoice.events.filter(action=RENDER_FAILED_ACTION).exists():
+            return
+        invoice_event_create(
+            invoice=invoice,
+            action=RENDER_FAILED_ACTION,
+            reason="Documents (Factur-X, attestation de dépôt) impossibles à produire : "
+            "l'incident est signalé à l'administrateur de la plateforme.",
+            data={"error": error[:500]},
+        )
 
 
 @shared_task(

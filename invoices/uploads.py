@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from chorus.exceptions import ChorusError
 from chorus.limits import INVOICE_FILE_MAX_BYTES
+from invoices.validators import text_check
 
 MB = 1024 * 1024
 MAX_FILE_SIZE = INVOICE_FILE_MAX_BYTES  # chorus/limits.py: the same on the portal and the API
@@ -148,6 +149,7 @@ def validate_upload(*, name: str, size: int, head_bytes: bytes, kind: str) -> st
     label = f"« {name} »"
     if not name or "/" in name or "\\" in name or "\x00" in name:
         raise ChorusError(f"Fichier {label} : nom de fichier invalide.", field=field)
+    text_check(value=name, field_label="Nom du fichier", field=field)
     if len(name) > MAX_NAME_LENGTH:
         raise ChorusError(
             f"{label} : le nom comporte {len(name)} caractères, la limite est "

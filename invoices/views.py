@@ -11,6 +11,7 @@ import datetime
 import functools
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
@@ -34,7 +35,7 @@ from django_fsm import can_proceed
 
 from accounts.selectors import user_can_deposit
 from chorus.exceptions import ChorusError
-from invoices import selectors, services
+from invoices import outcomes, selectors, services
 from invoices.choices import InvoiceStatus, InvoiceType
 from invoices.forms import (
     DEFAULT_PAGE_SIZE,
@@ -86,6 +87,7 @@ EVENT_LABELS = {
     "chorus.invoice.paid": "Mise en paiement",
     "chorus.invoice.pdf_uploaded": "PDF de la facture déposé (brouillon)",
     "chorus.invoice.attachments_added": "Pièces jointes ajoutées",
+    "chorus.invoice.documents_failed": "Documents impossibles à produire",
 }
 
 # --- lookups ---------------------------------------------------------------------------------
@@ -155,7 +157,7 @@ def _decode_cursor(token: str) -> tuple[datetime.datetime, int] | None:
     try:
         stamp, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         created_at = datetime.datetime.fromisoformat(stamp)
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, RecursionError, binascii.Error):
         return None
     if not isinstance(pk, int) or created_at.tzinfo is None:
         return None
@@ -362,8 +364,27 @@ def _with_one_more_line(data):
     return data
 
 
+def _field_errors(header, formset) -> list[str]:
+    """Every field error of the page, for the summary at its top (non-field ones are shown there
+    already)."""
+    errors = [
+        error
+        for name, field_errors in header.errors.items()
+        if name != "__all__"
+        for error in field_errors
+    ]
+    for position, form in enumerate(formset.forms, start=1):
+        for field_errors in form.errors.values():
+            errors += [
+                error if error.startswith("Ligne") else f"Ligne {position} — {error}"
+                for error in field_errors
+            ]
+    return errors
+
+
 def _render_form(request, *, header, formset, invoice=None, status=200, **extra) -> HttpResponse:
     context = {
+        "error_summary": _field_errors(header, formset) if status == 400 else [],
         "header": header,
         "formset": formset,
         "invoice": invoice,
@@ -372,6 +393,12 @@ def _render_form(request, *, header, formset, invoice=None, status=200, **extra)
         **extra,
     }
     return render(request, "invoices/form.html", context, status=status)
+
+
+def _anything_typed(header, nonblank: list[LineForm]) -> bool:
+    data = header.cleaned_data
+    typed = ("recipient_siret", "service_code", "ej_number", "number", "due_date", "comment")
+    return bool(nonblank) or any(data.get(name) for name in typed)
 
 
 def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
@@ -387,7 +414,7 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
         if invoice is not None:
             initial, lines = _initial_from_invoice(invoice)
         else:
-            initial = {"issue_date": timezone.localdate()}
+            initial = {"issue_date": timezone.localdate(), "form_token": uuid.uuid4()}
             lines = []
         header = InvoiceHeaderForm(initial=initial, suppliers=suppliers)
         formset = LineFormSet(initial=lines or None, prefix=LINES_PREFIX)
@@ -415,12 +442,76 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
         {k: v for k, v in form.cleaned_data.items() if k in LineForm.base_fields}
         for form in nonblank
     ]
+    supplier = invoice.supplier if invoice else None
+    if invoice is None:
+        supplier = next(s for s in suppliers if s.pk == header.cleaned_data["supplier"])
+        if action != "envoyer" and not _anything_typed(header, nonblank):
+            header.add_error(
+                None,
+                "Brouillon : rien à enregistrer — saisissez au moins le destinataire, le numéro "
+                "ou une ligne.",
+            )
+            return _render_form(request, header=header, formset=formset, status=400)
+    form_token = header.cleaned_data.get("form_token")
+    if (
+        action == "envoyer"
+        and invoice is None
+        and (sent := _sent_by_this_form(supplier, request, form_token))
+    ):
+        return sent
+    if action == "envoyer":
+        # Every reason to refuse, shown at once; nothing is written while one remains.
+        problems = services.deposit_problems(
+            supplier=supplier, by=request.user, lines=lines, **header.header_fields()
+        )
+        if problems:
+            for problem in problems:
+                _add_service_error(header, formset, nonblank, problem)
+            return _render_form(
+                request,
+                header=header,
+                formset=formset,
+                invoice=invoice,
+                status=400,
+                totals=_totals_preview(formset),
+                draft_kept=invoice is not None,
+                terms_refused=any(problem.code == TERMS_CODE for problem in problems),
+            )
+    if action == "envoyer" and invoice is None:
+        try:
+            invoice = services.invoice_deposit(
+                supplier=supplier,
+                by=request.user,
+                lines=lines,
+                form_token=form_token,
+                **header.header_fields(),
+            )
+        except ChorusError as exc:
+            if sent := _sent_by_this_form(supplier, request, form_token):
+                return sent  # a concurrent twin of this form won the unique token
+            _add_service_error(header, formset, nonblank, exc)
+            return _render_form(
+                request,
+                header=header,
+                formset=formset,
+                status=400,
+                totals=_totals_preview(formset),
+                terms_refused=exc.code == TERMS_CODE,
+            )
+        outcomes.remember(request, kind=outcomes.DEPOSIT, pk=invoice.pk)
+        return redirect("invoices:detail", pk=invoice.pk)
     try:
         if invoice is None:
-            supplier = next(s for s in suppliers if s.pk == header.cleaned_data["supplier"])
             invoice = services.invoice_create_draft(
-                supplier=supplier, by=request.user, lines=lines, **header.header_fields()
+                supplier=supplier,
+                by=request.user,
+                lines=lines,
+                form_token=form_token,
+                **header.header_fields(),
             )
+            if not invoice.is_draft:  # this very form was already sent (a double click)
+                messages.info(request, f"Formulaire déjà envoyé : facture {invoice} déposée.")
+                return redirect("invoices:detail", pk=invoice.pk)
         else:
             invoice = services.invoice_update_draft(
                 invoice_id=invoice.pk, by=request.user, lines=lines, **header.header_fields()
@@ -452,11 +543,18 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
             draft_kept=True,
             terms_refused=exc.code == TERMS_CODE,
         )
-    messages.success(
-        request,
-        f"La facture {invoice.number} est déposée ; son acheminement vers le destinataire "
-        "est en cours.",
-    )
+    outcomes.remember(request, kind=outcomes.DEPOSIT, pk=invoice.pk)
+    return redirect("invoices:detail", pk=invoice.pk)
+
+
+def _sent_by_this_form(supplier, request: HttpRequest, form_token) -> HttpResponse | None:
+    """This very form was already sent (a double or triple click): show what the first send did."""
+    if form_token is None:
+        return None
+    invoice = services.invoice_by_form_token(supplier, request.user, form_token)
+    if invoice is None or invoice.is_draft:
+        return None
+    messages.info(request, f"Formulaire déjà envoyé : facture {invoice} déposée.")
     return redirect("invoices:detail", pk=invoice.pk)
 
 
@@ -530,7 +628,9 @@ def _render_detail(request, invoice: Invoice, status: int = 200, **forms) -> Htt
         "invoice": invoice,
         "lines": list(invoice.lines.all()),
         "timeline": _timeline(invoice),
-        "can_recycle": can_proceed(invoice.recycle),
+        "can_recycle": (can_recycle := can_proceed(invoice.recycle)),
+        # Where the EJ is typed again, the format the recipient expects (issue 18).
+        "recycle_recipient": find_recipient(invoice.recipient_siret) if can_recycle else None,
         "can_complete": can_proceed(invoice.complete),
         "can_acknowledge": invoice.status == InvoiceStatus.REJETEE
         and not invoice.rejection_acknowledged_at,
@@ -558,6 +658,7 @@ def _render_detail(request, invoice: Invoice, status: int = 200, **forms) -> Htt
 @require_GET
 @invoice_view
 def detail(request: HttpRequest, invoice: Invoice) -> HttpResponse:
+    outcomes.announce_invoice(request, invoice)
     return _render_detail(request, invoice)
 
 
@@ -576,9 +677,7 @@ def recycle(request: HttpRequest, invoice: Invoice) -> HttpResponse:
         except ChorusError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(
-                request, "Facture recyclée : elle est de nouveau acheminée vers le destinataire."
-            )
+            outcomes.remember(request, kind=outcomes.RECYCLE, pk=invoice.pk)
             return redirect("invoices:detail", pk=invoice.pk)
     return _render_detail(request, invoice, status=400, recycle_form=form)
 
@@ -783,11 +882,7 @@ def deposit_pdf_confirm(request: HttpRequest, invoice: Invoice) -> HttpResponse:
     if action != "envoyer":
         messages.success(request, f"Brouillon enregistré ({invoice}).")
         return redirect("invoices:deposit_pdf_confirm", pk=invoice.pk)
-    messages.success(
-        request,
-        f"La facture {invoice.number} est déposée ; son acheminement vers le destinataire "
-        "est en cours.",
-    )
+    outcomes.remember(request, kind=outcomes.DEPOSIT, pk=invoice.pk)
     return redirect("invoices:detail", pk=invoice.pk)
 
 

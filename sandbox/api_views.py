@@ -1,9 +1,14 @@
 """`/sandbox/api/v1/...`: the sandbox control plane by API (not a Chorus Pro path).
 
-Same PISTE authentication as `/cpro/...` (OAuth2 bearer token + `cpro-account`). The clock is the
-one of the caller's sandbox: its isolated sandbox if its structure belongs to one, else the default
-one. `POST sandboxes` is the bootstrap of a CI run: no account exists yet, so it takes the secret of
-`CHORUS_SANDBOX_BOOTSTRAP_SECRET` in the `X-Sandbox-Secret` header (or a superuser's session).
+Same PISTE authentication as `/cpro/...` (OAuth2 bearer token + `cpro-account`). A technical account
+acts only on what it owns: it reads the clock of its sandbox (its isolated sandbox if its structure
+belongs to one, else the shared default one), but moves a clock and sets robots only in its own
+isolated sandbox. The shared sandbox's clock and robots are its administrators', in the portal
+(`/bac-a-sable/`): otherwise any tenant, with the public demo credentials, would move what every
+other tenant sees. An account whose password expired by its own sandbox's clock may still use these
+controls (to put the clock back). `POST sandboxes` is the bootstrap of a CI run: no account exists
+yet, so it takes the secret of `CHORUS_SANDBOX_BOOTSTRAP_SECRET` in the `X-Sandbox-Secret` header
+(or a superuser's session).
 """
 
 import secrets
@@ -21,7 +26,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.envelope import Body, ok
+from api.authentication import PisteAuthentication
+from api.envelope import Body, error, ok
 from chorus.exceptions import ChorusError
 from sandbox import selectors, services
 from sandbox.models import Sandbox
@@ -62,8 +68,21 @@ def scenario_json(structure: Structure) -> dict[str, Any]:
     }
 
 
+SHARED_SANDBOX_REFUSED = (
+    "Action refusée : l'horloge et les robots du bac à sable partagé se règlent dans le portail "
+    "(/bac-a-sable/), par ses administrateurs. Créez votre bac à sable isolé (POST "
+    "/sandbox/api/v1/sandboxes ou manage.py sandbox_create) : ses comptes techniques règlent son "
+    "horloge et ses robots par cette API."
+)
+
+
+class SandboxControlAuthentication(PisteAuthentication):
+    allow_expired_password = True
+
+
 class SandboxView(APIView):
     http_method_names = ["get", "post", "options"]
+    authentication_classes = [SandboxControlAuthentication]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if not settings.CHORUS_SANDBOX:
@@ -72,6 +91,12 @@ class SandboxView(APIView):
 
     def sandbox(self, request: Request) -> Sandbox:
         return selectors.sandbox_for_structure(structure_id=request.technical_account.structure_id)
+
+    def own_sandbox(self, request: Request) -> Sandbox | Response:
+        """The caller's isolated sandbox, or the answer refusing to touch the shared one."""
+        if not selectors.account_can_control_sandbox(account=request.technical_account):
+            return error(20001, SHARED_SANDBOX_REFUSED, http_status=403)
+        return self.sandbox(request)
 
 
 class ClockView(SandboxView):
@@ -97,9 +122,12 @@ class ClockAdvanceView(SandboxView):
         operation_id="clockAdvanceView_post",
     )
     def post(self, request: Request) -> Response:
+        sandbox = self.own_sandbox(request)
+        if isinstance(sandbox, Response):
+            return sandbox
         body = Body(request.data)
         sandbox, actions = services.clock_advance(
-            sandbox=self.sandbox(request), days=body.get("jours"), hours=body.get("heures")
+            sandbox=sandbox, days=body.get("jours"), hours=body.get("heures")
         )
         return ok({"horloge": clock_json(sandbox), "actionsRobots": actions})
 
@@ -113,10 +141,13 @@ class ClockFreezeView(SandboxView):
         operation_id="clockFreezeView_post",
     )
     def post(self, request: Request) -> Response:
+        sandbox = self.own_sandbox(request)
+        if isinstance(sandbox, Response):
+            return sandbox
         frozen = Body(request.data).get("figer", True)
         if not isinstance(frozen, bool):
             raise ChorusError("figer : true ou false attendu.", field="figer")
-        sandbox = services.clock_freeze(sandbox=self.sandbox(request), frozen=frozen)
+        sandbox = services.clock_freeze(sandbox=sandbox, frozen=frozen)
         return ok({"horloge": clock_json(sandbox)})
 
 
@@ -129,11 +160,15 @@ class ClockResetView(SandboxView):
         operation_id="clockResetView_post",
     )
     def post(self, request: Request) -> Response:
-        return ok({"horloge": clock_json(services.clock_reset(sandbox=self.sandbox(request)))})
+        sandbox = self.own_sandbox(request)
+        if isinstance(sandbox, Response):
+            return sandbox
+        return ok({"horloge": clock_json(services.clock_reset(sandbox=sandbox))})
 
 
 class RobotView(SandboxView):
     def structure(self, request: Request, structure_id: int) -> Structure:
+        """A structure of the caller's own isolated sandbox (any other: « introuvable »)."""
         structure = Structure.objects.filter(pk=structure_id).first()
         if structure is None or not selectors.account_can_set_scenario(
             account=request.technical_account, structure=structure
@@ -145,12 +180,19 @@ class RobotView(SandboxView):
         request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT, operation_id="robotView_get"
     )
     def get(self, request: Request, structure_id: int) -> Response:
-        return ok(scenario_json(self.structure(request, structure_id)))
+        structure = Structure.objects.filter(pk=structure_id).first()
+        if structure is None or not selectors.account_can_view_scenario(
+            account=request.technical_account, structure=structure
+        ):
+            raise ChorusError("Structure introuvable.", field="idStructure", code="introuvable")
+        return ok(scenario_json(structure))
 
     @extend_schema(
         request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT, operation_id="robotView_post"
     )
     def post(self, request: Request, structure_id: int) -> Response:
+        if not selectors.account_can_control_sandbox(account=request.technical_account):
+            return error(20001, SHARED_SANDBOX_REFUSED, http_status=403)
         structure = self.structure(request, structure_id)
         body = Body(request.data)
         raw_rules = body.get("regles")

@@ -62,10 +62,10 @@ class RobotScenario(models.Model):
     name = models.CharField("nom du scénario", max_length=120)
     is_active = models.BooleanField("actif", default=True)
     open_to_all = models.BooleanField(
-        "modifiable par tout intégrateur",
+        "visible de tous",
         default=False,
-        help_text="Destinataires de démonstration : tout utilisateur connecté peut changer le "
-        "scénario.",
+        help_text="Destinataires de démonstration : tout utilisateur connecté voit le scénario ; "
+        "seuls les administrateurs du bac à sable le changent.",
     )
     robot_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -66,47 +66,67 @@ def user_can_control_clock(*, user) -> bool:
     return user.is_superuser or user.groups.filter(name=SANDBOX_ADMIN_GROUP).exists()
 
 
-def user_can_set_scenario(*, user, structure) -> bool:
-    """A superuser, the structure's principal manager, or anyone for an open demo recipient."""
-    from structures.choices import MembershipRole, MembershipStatus
+def structure_in_isolated_sandbox(*, structure_id: int) -> bool:
+    return Sandbox.objects.filter(is_default=False, structures__id=structure_id).exists()
+
+
+def user_can_view_scenario(*, user, structure) -> bool:
+    """Read a robot's scenario: a sandbox administrator, an agent of the structure, or anybody
+    for the demo robots shown to all (`open_to_all`)."""
+    from structures.choices import MembershipStatus
     from structures.models import Membership
 
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
+    if user_can_set_scenario(user=user, structure=structure):
         return True
     if RobotScenario.objects.filter(structure=structure, open_to_all=True).exists():
         return True
     return Membership.objects.filter(
-        user=user,
-        structure=structure,
-        role=MembershipRole.GESTIONNAIRE_PRINCIPAL,
-        status=MembershipStatus.VALIDEE,
+        user=user, structure=structure, status=MembershipStatus.VALIDEE
     ).exists()
 
 
+def user_can_set_scenario(*, user, structure) -> bool:
+    """Portal: the robots act on every tenant's invoices sent to these recipients, so only the
+    administrators of the shared sandbox (superusers, group `sandbox-admin`) change them — like
+    its clock. An isolated sandbox's robots are set by its own technical accounts, by API."""
+    return user_can_control_clock(user=user)
+
+
+def account_can_control_sandbox(*, account) -> bool:
+    """API: a technical account moves a clock only of its own isolated sandbox (`sandbox_create`);
+    the shared sandbox's clock is its administrators', in the portal."""
+    return structure_in_isolated_sandbox(structure_id=account.structure_id)
+
+
 def account_can_set_scenario(*, account, structure) -> bool:
-    """API: the account's own structure, a structure of its isolated sandbox, or an open one."""
-    if account.structure_id == structure.pk:
-        return True
-    if structure.pk in structure_sandbox_peers(structure_id=account.structure_id):
+    """API: a structure of the account's own isolated sandbox only (never the shared sandbox)."""
+    return structure.pk in structure_sandbox_peers(structure_id=account.structure_id)
+
+
+def account_can_view_scenario(*, account, structure) -> bool:
+    """API, reading: its own structure, its isolated sandbox's, or a demo robot shown to all."""
+    if account.structure_id == structure.pk or account_can_set_scenario(
+        account=account, structure=structure
+    ):
         return True
     return RobotScenario.objects.filter(structure=structure, open_to_all=True).exists()
 
 
 def robot_recipients_for(*, user) -> QuerySet:
-    """Public structures whose scenario the user may set (open demo ones first)."""
-    from structures.choices import MembershipRole, MembershipStatus, StructureKind
+    """Public structures whose robot the user may see (set: sandbox administrators only)."""
+    from structures.choices import MembershipStatus, StructureKind
     from structures.models import Structure
 
     structures = Structure.objects.filter(kind=StructureKind.PUBLIQUE, is_active=True)
-    if not user.is_superuser:
+    if not user_can_set_scenario(user=user, structure=None):
         structures = structures.filter(
             Q(robot_scenario__open_to_all=True)
             | Q(
                 memberships__user=user,
-                memberships__role=MembershipRole.GESTIONNAIRE_PRINCIPAL,
                 memberships__status=MembershipStatus.VALIDEE,
+                robot_scenario__isnull=False,
             )
         )
     return structures.select_related("robot_scenario").distinct().order_by("name")

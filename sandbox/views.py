@@ -1,8 +1,9 @@
 """Portal pages of the sandbox controls (not Chorus Pro): clock, reset, recipient robots.
 
-Clock and reset: superusers and members of the `sandbox-admin` group (reset: superusers only).
-Robot scenario of a structure: a superuser, its principal manager, or anybody for the open demo
-recipients. Another structure is a 404. Mutations are POST.
+Clock, robots and reset of the shared sandbox: superusers and members of the `sandbox-admin` group
+(reset: superusers only) — they act on what every tenant sees. A robot's scenario is shown
+(read-only) to the structure's agents and, for the demo robots, to anybody; another structure is a
+404. Mutations are POST.
 """
 
 import functools
@@ -20,6 +21,14 @@ from sandbox import selectors, services
 from sandbox.forms import ClockAdvanceForm, ScenarioForm
 from structures.choices import StructureKind
 from structures.models import Structure
+
+ROBOTS_RESERVED = (
+    "Seuls les administrateurs du bac à sable (superutilisateurs, groupe « sandbox-admin ») "
+    "règlent les robots du bac à sable partagé : ils traitent les factures de tous les "
+    "fournisseurs. Pour des robots à vous, créez un bac à sable isolé (manage.py "
+    "sandbox_create ou POST /sandbox/api/v1/sandboxes) et réglez-les par l'API "
+    "/sandbox/api/v1/robots/."
+)
 
 
 def sandbox_mode(view):
@@ -55,6 +64,8 @@ def _render_index(
             "simulated_now": sandbox.simulated_now(real=timezone.now()),
             "advance_form": advance_form or ClockAdvanceForm(),
             "recipients": selectors.robot_recipients_for(user=request.user),
+            "can_set_robots": selectors.user_can_set_scenario(user=request.user, structure=None),
+            "robots_reserved": ROBOTS_RESERVED,
         },
         status=status,
     )
@@ -126,11 +137,15 @@ def sandbox_reset(request: HttpRequest) -> HttpResponse:
 @sandbox_mode
 def scenario(request: HttpRequest, structure_id: int) -> HttpResponse:
     structure = get_object_or_404(Structure, pk=structure_id, kind=StructureKind.PUBLIQUE)
-    if not selectors.user_can_set_scenario(user=request.user, structure=structure):
+    if not selectors.user_can_view_scenario(user=request.user, structure=structure):
         raise Http404("Structure introuvable.")
     current = selectors.scenario_for(structure_id=structure.pk)
+    can_set = selectors.user_can_set_scenario(user=request.user, structure=structure)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not can_set:
+        messages.error(request, ROBOTS_RESERVED)
+        form, status = None, 403
+    elif request.method == "POST":
         form = ScenarioForm(request.POST)
         if form.is_valid():
             try:
@@ -148,10 +163,10 @@ def scenario(request: HttpRequest, structure_id: int) -> HttpResponse:
                 return redirect("sandbox:scenario", structure_id=structure.pk)
         status = 400
     else:
-        form = ScenarioForm(initial=ScenarioForm.initial_for(current))
+        form = ScenarioForm(initial=ScenarioForm.initial_for(current)) if can_set else None
     return render(
         request,
         "sandbox/scenario.html",
-        {"structure": structure, "scenario": current, "form": form},
+        {"structure": structure, "scenario": current, "form": form, "reserved": ROBOTS_RESERVED},
         status=status,
     )

@@ -106,7 +106,7 @@ def _encode_cursor(structure: Structure) -> str:
 def _decode_cursor(token: str) -> tuple[str, int] | None:
     try:
         name, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, RecursionError, binascii.Error):
         return None
     if not isinstance(name, str) or not isinstance(pk, int):
         return None

@@ -83,7 +83,9 @@ class TransferForm(AccessibleForm):
 
     def __init__(self, *args, members=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # A technical API account (api.TechnicalAccount) is no person: it cannot manage.
         self.fields["to_user"].choices = [("", "— choisir un membre —")] + [
             (m.user_id, f"{m.user.get_full_name() or m.user.email} ({m.user.email})")
             for m in members
+            if not hasattr(m.user, "technical_account")
         ]

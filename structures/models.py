@@ -213,6 +213,16 @@ class Membership(models.Model):
         verbose_name="décidé par",
     )
     comment = models.CharField("commentaire", max_length=500, blank=True)
+    # Set when the principal manager invited the user: a pending invitation is the user's to
+    # accept or decline (never the manager's to validate); the membership is active once accepted.
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="invité(e) par",
+    )
     access_level = models.CharField(
         "habilitation",
         max_length=15,
@@ -254,6 +264,13 @@ class Membership(models.Model):
         )
 
     @property
+    def is_invitation(self) -> bool:
+        """A pending invitation, awaiting the invited user's answer."""
+        return self.invited_by_id is not None and (
+            self.status == MembershipStatus.EN_COURS_DE_VALIDATION
+        )
+
+    @property
     def is_principal(self) -> bool:
         return (
             self.role == MembershipRole.GESTIONNAIRE_PRINCIPAL
@@ -287,9 +304,10 @@ class Membership(models.Model):
         source=[MembershipStatus.REFUSEE, MembershipStatus.DESACTIVEE],
         target=MembershipStatus.EN_COURS_DE_VALIDATION,
     )
-    def resubmit(self, *, comment: str = "") -> None:
+    def resubmit(self, *, comment: str = "", invited_by=None) -> None:
         self.decided_by, self.decided_at, self.comment = None, None, comment
         self.role = MembershipRole.UTILISATEUR
+        self.invited_by = invited_by
 
 
 class StructureLog(models.Model):

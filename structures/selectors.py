@@ -17,7 +17,10 @@ def memberships_of_user(*, user) -> QuerySet[Membership]:
         .annotate(
             pending_count=Count(
                 "structure__memberships",
-                filter=Q(structure__memberships__status=MembershipStatus.EN_COURS_DE_VALIDATION),
+                filter=Q(
+                    structure__memberships__status=MembershipStatus.EN_COURS_DE_VALIDATION,
+                    structure__memberships__invited_by__isnull=True,
+                ),
             )
         )
         .order_by("structure__name", "pk")
@@ -44,10 +47,34 @@ def structure_members(*, structure: Structure) -> QuerySet[Membership]:
 
 
 def structure_pending_requests(*, structure: Structure) -> QuerySet[Membership]:
+    """Requests the principal manager decides (not the invitations, which the users answer)."""
     return (
-        structure.memberships.filter(status=MembershipStatus.EN_COURS_DE_VALIDATION)
+        structure.memberships.filter(
+            status=MembershipStatus.EN_COURS_DE_VALIDATION, invited_by__isnull=True
+        )
         .select_related("user")
         .order_by("requested_at", "pk")
+    )
+
+
+def structure_pending_invitations(*, structure: Structure) -> QuerySet[Membership]:
+    return (
+        structure.memberships.filter(
+            status=MembershipStatus.EN_COURS_DE_VALIDATION, invited_by__isnull=False
+        )
+        .select_related("user", "invited_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def invitations_of_user(*, user) -> QuerySet[Membership]:
+    """The user's pending invitations to join a structure."""
+    return (
+        Membership.objects.filter(
+            user=user, status=MembershipStatus.EN_COURS_DE_VALIDATION, invited_by__isnull=False
+        )
+        .select_related("structure", "invited_by")
+        .order_by("-requested_at", "-pk")
     )
 
 

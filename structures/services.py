@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chorus.exceptions import ChorusError
+from invoices.validators import text_check
 from structures.choices import (
     CompanyCategory,
     IdentifierType,
@@ -181,6 +182,15 @@ def structure_find(*, identifier_type: str, identifier: str) -> Structure | None
 
 
 def structure_duplicate_error(structure: Structure) -> ChorusError:
+    """The structure exists: a private one → ask to be attached (the page links the request);
+    a public one → it is a recipient, not the user's company (no attachment to the State)."""
+    if structure.is_public:
+        return ChorusError(
+            f"Identifiant : la structure « {structure.name} » ({structure.identifier}) existe "
+            "déjà. " + PUBLIC_STRUCTURE_EXPLANATION.format(name=structure.name),
+            field="identifier",
+            code="structure_public",
+        )
     url = reverse("structures:request") + (
         f"?identifier_type={structure.identifier_type}&identifier={structure.identifier}"
     )
@@ -247,6 +257,14 @@ def structure_create_private(
         raise ChorusError(
             "Raison sociale : ce champ est obligatoire.", field="name", code="required"
         )
+    # These texts are copied onto every invoice of the structure (PDF, CII/UBL): no controls.
+    for field, label in (
+        ("name", "Raison sociale"),
+        ("address", "Adresse"),
+        ("postal_code", "Code postal"),
+        ("city", "Commune"),
+    ):
+        text_check(value=values[field], field_label=label, field=field)
     if values["company_category"] and values["company_category"] not in CompanyCategory.values:
         raise ChorusError(
             f"Catégorie d'entreprise : « {values['company_category']} » n'est pas une catégorie "
@@ -322,6 +340,12 @@ def membership_request(*, user, structure: Structure, comment: str = "") -> Memb
                 f"({membership.get_role_display().lower()}).",
                 code="already_member",
             )
+        if membership is not None and membership.is_invitation:
+            raise ChorusError(
+                f"La structure « {structure.name} » vous a invité(e) : acceptez l'invitation "
+                "depuis « Mon espace » › Invitations.",
+                code="already_invited",
+            )
         if membership is not None and membership.status == MembershipStatus.EN_COURS_DE_VALIDATION:
             raise ChorusError(
                 f"Vous avez déjà une demande de rattachement à « {structure.name} » en cours de "
@@ -379,6 +403,13 @@ def _pending_for_decision(*, structure: Structure, membership_ids: Iterable[int]
             code="unknown_membership",
         )
     for membership in memberships:
+        if membership.is_invitation:
+            raise ChorusError(
+                f"{_user_label(membership.user)} a été invité(e) : c'est à cette personne "
+                "d'accepter ou de refuser l'invitation.",
+                field="membership_ids",
+                code="invitation",
+            )
         if membership.status != MembershipStatus.EN_COURS_DE_VALIDATION:
             raise ChorusError(
                 f"La demande de {_user_label(membership.user)} a déjà été traitée "
@@ -545,7 +576,9 @@ def principal_transfer(*, structure: Structure, by, to_user) -> Membership:
 
 
 def membership_add_by_manager(*, structure: Structure, by, email: str) -> Membership:
-    """The principal manager attaches an existing, active user account directly."""
+    """The principal manager invites an existing, active user account: the user accepts or
+    declines (`membership_invitation_accept` / `_decline`); nobody is attached without consent.
+    A user who had asked to join this structure gave consent already: the request is approved."""
     email = (email or "").strip()
     if not email:
         raise ChorusError("E-mail : ce champ est obligatoire.", field="email", code="required")
@@ -557,7 +590,7 @@ def membership_add_by_manager(*, structure: Structure, by, email: str) -> Member
             raise ChorusError(
                 f"E-mail : aucun compte utilisateur actif n'utilise l'adresse « {email} ». "
                 "La personne doit d'abord créer son compte et l'activer, puis vous pourrez "
-                "l'ajouter (ou elle pourra demander son rattachement).",
+                "l'inviter (ou elle pourra demander son rattachement).",
                 field="email",
                 code="unknown_user",
             )
@@ -570,25 +603,141 @@ def membership_add_by_manager(*, structure: Structure, by, email: str) -> Member
                 field="email",
                 code="already_member",
             )
+        if membership is not None and membership.is_invitation:
+            raise ChorusError(
+                f"E-mail : {_user_label(user)} a déjà une invitation en attente de sa réponse "
+                f"(envoyée le {timezone.localtime(membership.requested_at):%d/%m/%Y}).",
+                field="email",
+                code="already_invited",
+            )
+        if membership is not None and membership.status == MembershipStatus.EN_COURS_DE_VALIDATION:
+            # The user asked to join: approving the request is what the manager means.
+            membership.approve(by=by, at=timezone.now())
+            membership.save()
+            structure_log(
+                structure=structure,
+                action="chorus.structure.membership_approved",
+                actor=by,
+                target_user=user,
+                message=f"Rattachement de {_user_label(user)} validé (sa demande était en cours).",
+            )
+            _email_on_commit(
+                template="request_approved", user=user, context={"structure": structure, "by": by}
+            )
+            return membership
         if membership is None:
-            membership = Membership.objects.create(user=user, structure=structure)
-        elif membership.status != MembershipStatus.EN_COURS_DE_VALIDATION:
-            membership.resubmit()
+            membership = Membership.objects.create(user=user, structure=structure, invited_by=by)
+        else:
+            membership.resubmit(invited_by=by)
+            membership.save()
+        structure_log(
+            structure=structure,
+            action="chorus.structure.member_invited",
+            actor=by,
+            target_user=user,
+            message=(
+                f"{_user_label(user)} invité(e) par le gestionnaire principal "
+                "(en attente de sa réponse)."
+            ),
+        )
+        _notify_on_commit(
+            user=user,
+            key=f"structure-invitation-{membership.pk}-{_stamp()}",
+            title=f"Invitation à rejoindre {structure.name}",
+            body=(
+                f"{_user_label(by)}, gestionnaire principal de la structure « {structure.name} » "
+                f"({structure.identifier}), vous invite à la rejoindre. Vous n'y êtes rattaché(e) "
+                "que si vous acceptez l'invitation ; vous pouvez aussi la refuser."
+            ),
+            url=reverse("structures:invitations"),
+        )
+    return membership
+
+
+def _stamp() -> int:
+    """Part of a notification key: each invitation (a re-invitation too) is notified once."""
+    return int(timezone.now().timestamp() * 1000)
+
+
+def _notify_on_commit(*, user, key: str, title: str, body: str, url: str) -> None:
+    """In-app notification + e-mail (accounts.notifications), sent once the transaction commits."""
+    from accounts.notifications import notification_send
+
+    transaction.on_commit(
+        functools.partial(notification_send, user=user, key=key, title=title, body=body, url=url)
+    )
+
+
+def _invitation_of(*, membership_id: int, by) -> Membership:
+    """The user's own pending invitation, locked; anybody else's is unknown (404-like)."""
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("structure", "invited_by")
+        .filter(pk=membership_id, user=by)
+        .first()
+    )
+    if membership is None:
+        raise ChorusError("Invitation introuvable.", code="introuvable")
+    if not membership.is_invitation:
+        raise ChorusError(
+            f"Cette invitation a déjà reçu une réponse (statut : "
+            f"{membership.get_status_display().lower()}).",
+            code="already_decided",
+        )
+    return membership
+
+
+def membership_invitation_accept(*, membership_id: int, by) -> Membership:
+    """The invited user accepts: the membership becomes active (validated)."""
+    with transaction.atomic():
+        membership = _invitation_of(membership_id=membership_id, by=by)
+        structure = _lock_structure(membership.structure)
+        membership = _invitation_of(membership_id=membership_id, by=by)  # checked under the lock
+        inviter = membership.invited_by
         membership.approve(by=by, at=timezone.now())
         membership.save()
         structure_log(
             structure=structure,
-            action="chorus.structure.member_added",
+            action="chorus.structure.invitation_accepted",
             actor=by,
-            target_user=user,
-            message=f"{_user_label(user)} ajouté(e) par le gestionnaire principal.",
+            target_user=by,
+            message=f"{_user_label(by)} a accepté l'invitation et rejoint la structure.",
         )
-        _email_on_commit(
-            template="member_added",
-            user=user,
-            context={
-                "structure": structure,
-                "by": by,
-            },
+        if inviter is not None:
+            _notify_on_commit(
+                user=inviter,
+                key=f"structure-invitation-{membership.pk}-accepted-{_stamp()}",
+                title=f"Invitation acceptée : {structure.name}",
+                body=f"{_user_label(by)} a accepté votre invitation à rejoindre "
+                f"« {structure.name} ».",
+                url=reverse("structures:detail", args=[structure.pk]),
+            )
+    return membership
+
+
+def membership_invitation_decline(*, membership_id: int, by) -> Membership:
+    """The invited user declines: nothing is attached; the manager may invite again later."""
+    with transaction.atomic():
+        membership = _invitation_of(membership_id=membership_id, by=by)
+        structure = _lock_structure(membership.structure)
+        membership = _invitation_of(membership_id=membership_id, by=by)
+        inviter = membership.invited_by
+        membership.refuse(by=by, at=timezone.now(), comment="Invitation refusée par l'utilisateur.")
+        membership.save()
+        structure_log(
+            structure=structure,
+            action="chorus.structure.invitation_declined",
+            actor=by,
+            target_user=by,
+            message=f"{_user_label(by)} a refusé l'invitation à rejoindre la structure.",
         )
+        if inviter is not None:
+            _notify_on_commit(
+                user=inviter,
+                key=f"structure-invitation-{membership.pk}-declined-{_stamp()}",
+                title=f"Invitation refusée : {structure.name}",
+                body=f"{_user_label(by)} a refusé votre invitation à rejoindre "
+                f"« {structure.name} ».",
+                url=reverse("structures:detail", args=[structure.pk]),
+            )
     return membership

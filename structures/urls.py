@@ -9,6 +9,17 @@ urlpatterns = [
     path("creer/", views.create, name="create"),
     path("creer/repertoire/", views.lookup, name="lookup"),
     path("rattachement/", views.request_attachment, name="request"),
+    path("invitations/", views.invitations, name="invitations"),
+    path(
+        "invitations/<int:membership_pk>/accepter/",
+        views.invitation_accept,
+        name="invitation_accept",
+    ),
+    path(
+        "invitations/<int:membership_pk>/refuser/",
+        views.invitation_decline,
+        name="invitation_decline",
+    ),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/demandes/valider/", views.approve, name="approve"),
     path("<int:pk>/demandes/refuser/", views.refuse, name="refuse"),

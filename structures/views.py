@@ -80,8 +80,61 @@ def principal_required(view):
 def mine(request: HttpRequest) -> HttpResponse:
     memberships = list(selectors.memberships_of_user(user=request.user))
     validated = [m for m in memberships if m.status == MembershipStatus.VALIDEE]
-    others = [m for m in memberships if m.status != MembershipStatus.VALIDEE]
-    return render(request, "structures/mine.html", {"validated": validated, "others": others})
+    invitations = [m for m in memberships if m.is_invitation]
+    others = [
+        m for m in memberships if m.status != MembershipStatus.VALIDEE and not m.is_invitation
+    ]
+    return render(
+        request,
+        "structures/mine.html",
+        {"validated": validated, "others": others, "invitations": invitations},
+    )
+
+
+# --- invitations (a principal manager invites, the user accepts or declines) ----------------
+
+
+@require_GET
+@login_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    pending = list(selectors.invitations_of_user(user=request.user))
+    return render(request, "structures/invitations.html", {"invitations": pending})
+
+
+def _answer(request: HttpRequest, membership_pk: int, *, accept: bool) -> HttpResponse:
+    try:
+        if accept:
+            done = services.membership_invitation_accept(
+                membership_id=membership_pk, by=request.user
+            )
+        else:
+            done = services.membership_invitation_decline(
+                membership_id=membership_pk, by=request.user
+            )
+    except ChorusError as exc:
+        if exc.code == "introuvable":
+            raise Http404(exc.message) from None
+        messages.error(request, exc.message)
+        return redirect("structures:invitations")
+    if accept:
+        messages.success(request, f"Vous avez rejoint la structure « {done.structure.name} ».")
+        return redirect("structures:detail", pk=done.structure_id)
+    messages.success(
+        request, f"Vous avez refusé l'invitation de la structure « {done.structure.name} »."
+    )
+    return redirect("structures:invitations")
+
+
+@require_POST
+@login_required
+def invitation_accept(request: HttpRequest, membership_pk: int) -> HttpResponse:
+    return _answer(request, membership_pk, accept=True)
+
+
+@require_POST
+@login_required
+def invitation_decline(request: HttpRequest, membership_pk: int) -> HttpResponse:
+    return _answer(request, membership_pk, accept=False)
 
 
 # --- creation --------------------------------------------------------------------------------
@@ -129,12 +182,20 @@ def _prefill_from_register(request: HttpRequest) -> tuple[StructureCreateForm, d
     form = StructureCreateForm(data)
     form.is_valid()
     extra = _record_context(record)
+    if not record.is_active:  # said now, not only at « Créer »
+        form.add_error(
+            "identifier",
+            f"Identifiant : l'établissement « {record.name} » (SIRET {record.siret}) est fermé "
+            "dans le répertoire des entreprises ; seul un établissement actif peut avoir une "
+            "structure.",
+        )
     existing = Structure.objects.filter(
         identifier_type=IdentifierType.SIRET, identifier=record.siret
     ).first()
     if existing is not None:
         _add_error(form, services.structure_duplicate_error(existing))
-        extra["existing_url"] = _request_url(existing)
+        if not existing.is_public:  # never « request attachment » to a public recipient
+            extra["existing_url"] = _request_url(existing)
     return form, extra
 
 
@@ -259,6 +320,7 @@ def _render_detail(request, membership: Membership, status: int = 200, **forms) 
     if membership.is_principal:
         context.update(
             pending=list(selectors.structure_pending_requests(structure=structure)),
+            invited=list(selectors.structure_pending_invitations(structure=structure)),
             refuse_form=forms.get("refuse_form") or RefuseForm(),
             add_form=forms.get("add_form") or MemberAddForm(),
             transfer_form=forms.get("transfer_form")
@@ -383,6 +445,13 @@ def add_member(request: HttpRequest, membership: Membership) -> HttpResponse:
         except ChorusError as exc:
             _add_error(form, exc)
         else:
-            messages.success(request, f"{added.user.email} est rattaché(e) à la structure.")
+            if added.is_invitation:
+                messages.success(
+                    request,
+                    f"Invitation envoyée à {added.user.email} : la personne sera rattachée à la "
+                    "structure quand elle l'aura acceptée.",
+                )
+            else:
+                messages.success(request, f"{added.user.email} est rattaché(e) à la structure.")
             return redirect("structures:detail", pk=membership.structure_id)
     return _render_detail(request, membership, add_form=form)

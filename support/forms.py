@@ -4,6 +4,9 @@ import secrets
 
 from django import forms
 from django.core import signing
+from django.core.cache import cache
+from django.utils.crypto import constant_time_compare, salted_hmac
+from redis.exceptions import RedisError
 
 from support.choices import SUBCATEGORY_CHOICES, Category
 
@@ -31,6 +34,17 @@ class _CategoryMixin(forms.Form):
     )
 
 
+def _invoice_label(invoice) -> str:
+    """« F-1 — Dupont → Mairie », or what stands for a recipient never reached (issue 18)."""
+    if invoice.recipient is not None:
+        to = invoice.recipient.name
+    elif invoice.recipient_siret:
+        to = f"SIRET {invoice.recipient_siret} (non acheminée : {invoice.get_status_display()})"
+    else:
+        to = f"sans destinataire ({invoice.get_status_display()})"
+    return f"{invoice.number} — {invoice.supplier.name} → {to}"
+
+
 class SollicitationForm(_CategoryMixin):
     invoice = forms.TypedChoiceField(
         label="Facture concernée (facultatif)", required=False, coerce=int, empty_value=None
@@ -47,8 +61,7 @@ class SollicitationForm(_CategoryMixin):
     def __init__(self, *args, invoices=(), structures=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["invoice"].choices = [("", "— aucune —")] + [
-            (i.pk, f"{i.number} — {i.supplier.name} → {i.recipient.name if i.recipient else '?'}")
-            for i in invoices
+            (i.pk, _invoice_label(i)) for i in invoices
         ]
         self.fields["structure"].choices = [("", "— aucune —")] + [
             (s.pk, f"{s.name} ({s.identifier})") for s in structures
@@ -67,12 +80,35 @@ class MessageForm(forms.Form):
 
 
 CAPTCHA_SALT = "support.contact.captcha"
+CAPTCHA_MAX_AGE = 3600
+
+
+def _captcha_digest(nonce: str, answer: int) -> str:
+    return salted_hmac(CAPTCHA_SALT, f"{nonce}:{answer}").hexdigest()
 
 
 def new_captcha() -> tuple[str, str]:
-    """(question, signed token carrying the expected answer)."""
+    """(question, signed token). The token holds a one-time nonce and an HMAC (server secret) of
+    nonce + answer: it cannot be read back into the answer, only checked against one."""
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    return f"Combien font {a} + {b} ?", signing.dumps(a + b, salt=CAPTCHA_SALT)
+    nonce = secrets.token_urlsafe(16)
+    token = signing.dumps({"n": nonce, "h": _captcha_digest(nonce, a + b)}, salt=CAPTCHA_SALT)
+    return f"Combien font {a} + {b} ?", token
+
+
+def captcha_verify(token: str, answer: int) -> bool:
+    """True once per token, for the right answer within the hour; a replayed token is refused."""
+    try:
+        state = signing.loads(token, salt=CAPTCHA_SALT, max_age=CAPTCHA_MAX_AGE)
+        nonce, digest = str(state["n"]), str(state["h"])
+    except (signing.BadSignature, KeyError, TypeError):
+        return False
+    if not constant_time_compare(digest, _captcha_digest(nonce, answer)):
+        return False
+    try:  # one use per question: cache.add is atomic, the second caller gets False
+        return cache.add(f"support:captcha:used:{nonce}", 1, CAPTCHA_MAX_AGE)
+    except RedisError:
+        return True  # the cache down: the signed, timed token still has to be answered
 
 
 class ContactForm(_CategoryMixin):
@@ -87,9 +123,16 @@ class ContactForm(_CategoryMixin):
 
     def __init__(self, *args, captcha_question: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.captcha_question = captcha_question
+        self.captcha_question = ""
         if captcha_question:
-            self.fields["captcha_answer"].label = f"Question de vérification : {captcha_question}"
+            self.set_question(captcha_question)
+
+    def set_question(self, question: str) -> None:
+        """Show `question` (also on a re-render: the label of an already rendered or validated
+        field is cached in its BoundField, so that cache is dropped)."""
+        self.captcha_question = question
+        self.fields["captcha_answer"].label = f"Question de vérification : {question}"
+        self._bound_fields_cache.pop("captcha_answer", None)
 
     def clean_website(self):
         if self.cleaned_data.get("website"):
@@ -99,18 +142,21 @@ class ContactForm(_CategoryMixin):
     def clean(self):
         cleaned = super().clean()
         token, answer = cleaned.get("captcha_token"), cleaned.get("captcha_answer")
-        if token is not None and answer is not None:
-            try:
-                expected = signing.loads(token, salt=CAPTCHA_SALT, max_age=3600)
-            except signing.BadSignature:
-                expected = None
-            if expected != answer:
-                self.add_error(
-                    "captcha_answer",
-                    "Question de vérification : la réponse est incorrecte, recommencez.",
-                )
+        checked = token is not None and answer is not None and not self.has_error("website")
+        if checked and not captcha_verify(token, answer):
+            self.add_error(
+                "captcha_answer",
+                "Question de vérification : la réponse est incorrecte, recommencez.",
+            )
         return cleaned
 
 
 class AssistantForm(forms.Form):
-    question = forms.CharField(label="Votre question", max_length=500)
+    question = forms.CharField(
+        label="Votre question",
+        max_length=500,
+        error_messages={
+            "required": "Votre question : saisissez une question.",
+            "max_length": "Votre question : 500 caractères au plus.",
+        },
+    )

@@ -6,6 +6,7 @@ messages and redirect. Mutations are POST only.
 
 import base64
 import binascii
+import contextlib
 import datetime
 import json
 
@@ -52,7 +53,7 @@ def _decode_cursor(token: str):
     try:
         stamp, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         created_at = datetime.datetime.fromisoformat(stamp)
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, RecursionError, binascii.Error):
         return None
     if not isinstance(pk, int) or created_at.tzinfo is None:
         return None
@@ -166,23 +167,29 @@ def _client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "inconnue"
 
 
-def _contact_count(key: str) -> int:
-    """Sollicitations sent from this address in the window; the cache down means no limit."""
-    try:
-        return cache.get(key, 0)
-    except RedisError:
-        return 0
-
-
-def _contact_count_up(key: str) -> None:
+def _contact_reserve(key: str) -> bool:
+    """Take one of the window's CONTACT_LIMIT places, atomically (cache.add then cache.incr: two
+    parallel posts never read the same count). False when none is left; the cache down means no
+    limit (the captcha still applies)."""
     try:
         cache.add(key, 0, CONTACT_WINDOW)
         try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, CONTACT_WINDOW)
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 0, CONTACT_WINDOW)
+            count = cache.incr(key)
     except RedisError:
-        pass  # the rate limit is a courtesy: never lose the sollicitation over it
+        return True
+    if count > CONTACT_LIMIT:
+        _contact_release(key)
+        return False
+    return True
+
+
+def _contact_release(key: str) -> None:
+    """Give back a place taken by a post that sent nothing (wrong captcha, bad field)."""
+    with contextlib.suppress(RedisError, ValueError):
+        cache.decr(key)
 
 
 @require_http_methods(["GET", "POST"])
@@ -193,7 +200,7 @@ def contact(request: HttpRequest) -> HttpResponse:
         form = ContactForm(initial={"captcha_token": token}, captcha_question=question)
         return render(request, "support/contact.html", {"form": form})
     key = f"support:contact:{_client_ip(request)}"
-    if _contact_count(key) >= CONTACT_LIMIT:
+    if not _contact_reserve(key):
         return render(request, "support/contact_limited.html", status=429)
     form = ContactForm(request.POST)
     if form.is_valid():
@@ -210,13 +217,13 @@ def contact(request: HttpRequest) -> HttpResponse:
         except ChorusError as exc:
             _add_error(form, exc)
         else:
-            _contact_count_up(key)
             return render(request, "support/contact_done.html", {"sollicitation": sollicitation})
+    _contact_release(key)
     # Re-render with what was typed and a fresh question.
     question, token = new_captcha()
     form.data = form.data.copy()
     form.data["captcha_token"], form.data["captcha_answer"] = token, ""
-    form.fields["captcha_answer"].label = f"Question de vérification : {question}"
+    form.set_question(question)
     return render(request, "support/contact.html", {"form": form}, status=400)
 
 
@@ -337,6 +344,9 @@ def assistant(request: HttpRequest) -> HttpResponse:
             if request.headers.get("HX-Request"):
                 return render(request, "support/_exchange.html", {"exchange": exchange})
             return redirect("support:assistant")
+        if request.headers.get("HX-Request"):
+            # htmx swaps only 2xx answers: an empty question must still show why nothing came.
+            return render(request, "support/_assistant_error.html", {"form": form})
         status = 400
     else:
         form, status = AssistantForm(), 200

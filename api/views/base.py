@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api.envelope import Body
+from invoices.validators import payload_text_check
 
 CPRO_ACCOUNT_HEADER = OpenApiParameter(
     name="cpro-account",
@@ -25,4 +26,5 @@ class CproView(APIView):
     http_method_names = ["post", "options"]
 
     def body(self, request: Request) -> Body:
+        payload_text_check(request.data)  # control characters: a 400 naming the JSON field
         return Body(request.data)

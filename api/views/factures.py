@@ -80,6 +80,7 @@ from invoices.services.attachments import (
 )
 from invoices.services.common import membership_checks_memoised
 from invoices.uploads import KIND_ATTACHMENT, MAX_FILE_SIZE, MAX_TOTAL_SIZE, check_uploaded_file
+from invoices.validators import lines_count_check
 
 UNKNOWN_INVOICE_CODE = 20001
 TRANSITION_CODE = 20002
@@ -535,8 +536,10 @@ class TraiterRecueView(CproView):
             )
         with transaction.atomic():
             for target in targets:
-                if target == invoice.status:
+                if target == invoice.status and target not in RECIPIENT_TARGETS:
                     continue  # already in the target status: success, nothing changes (PAS)
+                # A recipient target already reached: the service says success only when the
+                # same action (same motif) got it there, else 20002 (already_applied).
                 if target not in RECIPIENT_TARGETS:
                     raise _refused_transition(invoice.status, target)
                 if target in MOTIF_REQUIRED and not motif:
@@ -729,8 +732,14 @@ def _invoice_files(invoice: Invoice, *, fmt: str, with_attachments: bool) -> lis
     return files
 
 
+# Chorus Pro documents only the 120 MB bound of the result (chorus-pro.md §8): ours also bounds the
+# number of distinct invoices (a repeated id counts once), so one call cannot ask for thousands.
+MAX_GROUP_INVOICES = 500
+
+
 class TelechargerGroupeView(CproView):
-    """`telecharger/groupe`: a base64 zip of the invoices' PDF or XML (413 over 120 MB)."""
+    """`telecharger/groupe`: a base64 zip of the invoices' PDF or XML (413 over 120 MB), each
+    invoice once however often it is listed, at most MAX_GROUP_INVOICES distinct invoices."""
 
     @cpro_schema(
         request=REQUESTS["telecharger"],
@@ -755,7 +764,7 @@ class TelechargerGroupeView(CproView):
             raise ChorusError(
                 "listeFacture : au moins une facture est attendue.", field="listeFacture"
             )
-        invoices = []
+        ids: dict[int, None] = {}  # each invoice once, in the order asked
         for item in items:
             ident = (
                 Body(item).first("idFacture", "identifiantFactureCPP")
@@ -764,7 +773,14 @@ class TelechargerGroupeView(CproView):
             )
             if _id(ident) is None:
                 raise unknown_invoice(ident)
-            invoices.append(_visible(request, _id(ident)))
+            ids[_id(ident)] = None
+            if len(ids) > MAX_GROUP_INVOICES:
+                raise ChorusError(
+                    f"listeFacture : {MAX_GROUP_INVOICES} factures différentes au maximum par "
+                    "téléchargement ; demandez les autres dans un autre appel.",
+                    field="listeFacture",
+                )
+        invoices = [_visible(request, invoice_id) for invoice_id in ids]
         buffer, total = io.BytesIO(), 0
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for invoice in invoices:
@@ -953,8 +969,10 @@ def _exemption(motif: str) -> str:
 
 
 def _lines(body: Body, *, exemption_motif: str) -> list[LineData]:
+    raw_lines = _as_list(body.get("lignePoste"))
+    lines_count_check(count=len(raw_lines), field="lignePoste")  # before any work on them
     lines = []
-    for position, raw in enumerate(_as_list(body.get("lignePoste")), start=1):
+    for position, raw in enumerate(raw_lines, start=1):
         line = Body(raw)
         rate, exemption = _vat(line, exemption_motif=exemption_motif, position=position)
         lines.append(

@@ -56,9 +56,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
-    # WAL + a busy timeout let the dev server and in-process tasks share the file.
+    # Concurrent requests on the embedded file (issue 14 item 8): every transaction takes the
+    # write lock at BEGIN IMMEDIATE, so a reader never has to upgrade to a writer (which SQLite
+    # refuses at once with « database is locked », whatever the timeout) and the writers queue for
+    # up to `timeout` seconds; that also makes select_for_update (a no-op on SQLite) serialise.
+    # WAL lets reads go on beside the writer; synchronous=NORMAL is durable enough under WAL.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 # APPS
@@ -214,10 +222,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.PisteAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.ChorusJSONParser"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApplicationRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"piste": env("CHORUS_API_RATE", default="1200/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "piste": env("CHORUS_API_RATE", default="1200/min"),
+        # Failed client secrets / technical passwords, per client id, login and address.
+        "credentials": env("CHORUS_API_CREDENTIAL_FAILURES", default="10/min"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -242,7 +254,10 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
-CHORUS_INNER_EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+# The console backend prints the text as written (not quoted-printable): accounts.mail.
+CHORUS_INNER_EMAIL_BACKEND = {
+    "django.core.mail.backends.console.EmailBackend": "accounts.mail.ReadableConsoleBackend",
+}.get(_email["EMAIL_BACKEND"], _email["EMAIL_BACKEND"])
 EMAIL_BACKEND = (
     "accounts.mail.SandboxEmailBackend" if CHORUS_SANDBOX else CHORUS_INNER_EMAIL_BACKEND
 )

@@ -470,7 +470,9 @@ EXEMPTION_FROM_CATEGORY = {
 def draft_arguments(data: InvoiceData) -> dict[str, Any]:
     """Keyword arguments of `invoice_create_draft` (header fields + `lines`) for parsed data."""
     from invoices.services.drafts import LineData as DraftLine
+    from invoices.validators import lines_count_check
 
+    lines_count_check(count=len(data.lines))
     lines = []
     for line in data.lines:
         rate = line.vat_rate if line.vat_rate is not None else Decimal(0)
@@ -485,7 +487,8 @@ def draft_arguments(data: InvoiceData) -> dict[str, Any]:
         price = (line.net_price or Decimal(0)) / base
         lines.append(
             DraftLine(
-                designation=(line.name or f"Ligne {line.line_id}")[:255],
+                # XML layout may wrap a name over several lines: one line of text here.
+                designation=" ".join((line.name or f"Ligne {line.line_id}").split())[:255],
                 quantity=line.quantity if line.quantity is not None else Decimal(0),
                 unit_price=price.quantize(Decimal("0.0001"))
                 if price.as_tuple().exponent < -4

@@ -12,6 +12,7 @@ Modules: `drafts` (BROUILLON, credit notes), `routing` (deposit, routing, outbox
 from invoices.services.common import MOTIF_MAX_LENGTH, invoice_event_create
 from invoices.services.drafts import (
     LineData,
+    invoice_by_form_token,
     invoice_create_credit_note,
     invoice_create_draft,
     invoice_delete_draft,
@@ -35,6 +36,7 @@ from invoices.services.recipient import (
     invoice_suspend,
 )
 from invoices.services.routing import (
+    deposit_problems,
     invoice_deposit,
     invoice_fail,
     invoice_route,
@@ -53,8 +55,10 @@ from invoices.services.supplier import (
 __all__ = [
     "MOTIF_MAX_LENGTH",
     "LineData",
+    "deposit_problems",
     "invoice_acknowledge_rejection",
     "invoice_acknowledge_suspension",
+    "invoice_by_form_token",
     "invoice_complete",
     "invoice_create_credit_note",
     "invoice_create_draft",

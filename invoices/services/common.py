@@ -13,6 +13,7 @@ from chorus.exceptions import ChorusError
 from invoices.choices import OutboxKind
 from invoices.models import Invoice, InvoiceEvent, Outbox
 from invoices.services.outbox import outbox_enqueue_rows
+from invoices.validators import text_check
 from structures.choices import MembershipStatus
 from structures.models import Membership, Structure
 
@@ -87,6 +88,61 @@ def ensure_can(invoice: Invoice, method_name: str) -> Callable[..., Any]:
             code="20002",  # Chorus: "Incohérence au niveau du statut d'origine ou de destination"
         )
     return method
+
+
+def transition_target(method_name: str) -> str | None:
+    """The status a transition of Invoice leads to (None when it depends on the source)."""
+    meta = getattr(Invoice, method_name)._django_fsm
+    targets = {transition.target for transition in meta.transitions.values()}
+    return targets.pop() if len(targets) == 1 else None
+
+
+def _comparable(data: Mapping[str, Any] | None) -> dict[str, str]:
+    """Event data as compared by `already_applied`: the day an action defaults to (`on`: today)
+    is not part of what was asked."""
+    return {k: str(v) for k, v in (data or {}).items() if k != "on"}
+
+
+def already_applied(
+    invoice: Invoice,
+    method_name: str,
+    *,
+    action: str,
+    event_reason: str = "",
+    event_data: Mapping[str, Any] | None = None,
+) -> bool:
+    """True when the locked invoice already stands where this very action would put it: same
+    action, same motif, same data (a repeated request, a double click) — success, nothing changes.
+
+    When the invoice already stands in that status through another action, or the same action with
+    another motif (a concurrent request that won), the caller is refused (20002), never told that
+    its own action succeeded (issue 14 item 18). Call it only once `can_proceed` has said no.
+    """
+    target = transition_target(method_name)
+    if target is None or invoice.status != target:
+        return False
+    arrival = (
+        invoice.events.filter(to_status=target)
+        .exclude(from_status=target)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if arrival is None:
+        return False  # no trace of how it got there: the usual refusal (ensure_can)
+    if (
+        arrival.action == action
+        and arrival.reason == event_reason[:500]
+        and _comparable(arrival.data) == _comparable(event_data)
+    ):
+        return True
+    detail = f" (motif : « {arrival.reason} »)" if arrival.reason else ""
+    raise ChorusError(
+        f"La facture est déjà au statut « {invoice.get_status_display()} »{detail} par une autre "
+        f"action que la vôtre : action « {ACTION_LABELS[method_name]} » impossible, elle n'a pas "
+        "été appliquée.",
+        field="status",
+        code="20002",
+    )
 
 
 def apply_transition(
@@ -205,6 +261,7 @@ def clean_motif(value: str, *, field: str, label: str, required: bool = True) ->
     value = (value or "").strip()
     if required and not value:
         raise ChorusError(f"{label} : ce champ est obligatoire.", field=field)
+    text_check(value=value, field_label=label, field=field, multiline=True)
     if len(value) > MOTIF_MAX_LENGTH:
         raise ChorusError(
             f"{label} : {MOTIF_MAX_LENGTH} caractères au maximum ({len(value)} saisis).",

@@ -1,12 +1,13 @@
 """Drafts (BROUILLON) and credit notes: header fields, lines, totals."""
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from chorus.exceptions import ChorusError
@@ -28,6 +29,7 @@ from invoices.services.common import (
     require_member,
 )
 from invoices.totals import compute_totals, line_net
+from invoices.validators import date_check, lines_count_check, text_check
 from structures.models import Structure
 
 HEADER_FIELDS = {
@@ -44,6 +46,16 @@ HEADER_FIELDS = {
     "payment_mode",
     "comment",
 }
+
+# Typed text of the header, checked for control characters (labels as on the portal's form).
+TEXT_FIELDS = {
+    "number": "Numéro de facture",
+    "recipient_siret": "SIRET du destinataire",
+    "service_code": "Code service",
+    "ej_number": "N° d'engagement juridique",
+    "comment": "Commentaire",
+}
+MULTILINE_FIELDS = {"comment"}
 
 CREDITABLE_STATUSES = [
     s
@@ -68,6 +80,7 @@ def _clean_line(position: int, raw: LineData | Mapping[str, Any]) -> InvoiceLine
     data = raw if isinstance(raw, Mapping) else raw.__dict__
     prefix = f"Ligne {position}"
     designation = str(data.get("designation", "")).strip()
+    text_check(value=designation, field_label=f"{prefix} — désignation", field="designation")
     if not designation:
         raise ChorusError(f"{prefix} — désignation : obligatoire.", field="designation")
     if len(designation) > 255:
@@ -111,6 +124,7 @@ def _clean_line(position: int, raw: LineData | Mapping[str, Any]) -> InvoiceLine
             field="exemption_reason",
         )
     unit = str(data.get("unit") or "U").strip()[:20]
+    text_check(value=unit, field_label=f"{prefix} — unité", field="unit")
     line = InvoiceLine(
         position=position,
         designation=designation,
@@ -144,9 +158,17 @@ def _apply_header(invoice: Invoice, fields: Mapping[str, Any]) -> None:
         value = getattr(invoice, name)
         if value and value not in enum.values:
             raise ChorusError(f"{label.capitalize()} : valeur « {value} » inconnue.", field=name)
-    for name in ("issue_date", "due_date"):
+    for name, label in (("issue_date", "Date de facture"), ("due_date", "Date d'échéance")):
         if getattr(invoice, name) == "":
             setattr(invoice, name, None)
+        date_check(value=getattr(invoice, name), field_label=label, field=name)
+    for name, label in TEXT_FIELDS.items():
+        text_check(
+            value=getattr(invoice, name),
+            field_label=label,
+            field=name,
+            multiline=name in MULTILINE_FIELDS,
+        )
     if invoice.number:
         try:
             invoice_number_validator(invoice.number)
@@ -205,9 +227,15 @@ def check_intracom_parties(
 
 
 def _clean_lines(lines: Iterable[LineData | Mapping[str, Any]]) -> list[InvoiceLine]:
+<<<<<<< HEAD
     cleaned = [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
     check_out_of_scope_alone(cleaned)
     return cleaned
+=======
+    lines = list(lines)
+    lines_count_check(count=len(lines))
+    return [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
+>>>>>>> main
 
 
 def store_lines(invoice: Invoice, cleaned: list[InvoiceLine]) -> None:
@@ -256,20 +284,42 @@ def invoice_create_draft(
     supplier: Structure,
     by: User,
     lines: Iterable[LineData | Mapping[str, Any]] = (),
+    form_token: uuid.UUID | None = None,
     **fields: Any,
 ) -> Invoice:
-    """Create a BROUILLON (header fields: HEADER_FIELDS); everything is checked again on deposit."""
+    """Create a BROUILLON (header fields: HEADER_FIELDS); everything is checked again on deposit.
+
+    `form_token`: the one-time token of the portal form. The same form sent again (a double or
+    triple click on « Valider et envoyer ») returns the invoice the first one created, whatever
+    it became since; a concurrent twin waits on the unique index, then finds it.
+    """
+    if form_token is not None and (existing := invoice_by_form_token(supplier, by, form_token)):
+        return existing
     invoice, cleaned = draft_build(supplier=supplier, by=by, lines=lines, **fields)
-    with transaction.atomic():
-        # A new invoice has no lines to replace: totals first, then one INSERT per table.
-        invoice.save()
-        store_lines(invoice, cleaned)
-        invoice_event_create(
-            invoice=invoice,
-            action="chorus.invoice.draft_created",
-            actor=by,
-            to_status=invoice.status,
-        )
+    invoice.form_token = form_token
+    try:
+        with transaction.atomic():
+            # A new invoice has no lines to replace: totals first, then one INSERT per table.
+            invoice.save()
+            store_lines(invoice, cleaned)
+            invoice_event_create(
+                invoice=invoice,
+                action="chorus.invoice.draft_created",
+                actor=by,
+                to_status=invoice.status,
+            )
+    except IntegrityError:
+        if form_token is None or not (existing := invoice_by_form_token(supplier, by, form_token)):
+            raise
+        return existing
+    return invoice
+
+
+def invoice_by_form_token(supplier: Structure, by: User, form_token: uuid.UUID) -> Invoice | None:
+    """The invoice this very portal form already created (a double or triple click), if any."""
+    invoice = Invoice.objects.filter(supplier=supplier, form_token=form_token).first()
+    if invoice is not None:
+        require_member(user=by, structure=supplier, role_label="fournisseur")
     return invoice
 
 
@@ -329,6 +379,15 @@ def invoice_create_credit_note(*, invoice_id: int, by: User, number: str = "") -
             )
         if original.type == InvoiceType.AVOIR:
             raise ChorusError("Un avoir ne peut pas faire l'objet d'un avoir.", field="type")
+        # The original is locked: parallel clicks on « Créer un avoir » queue here, and the
+        # followers find the draft the first one made (one draft credit note per invoice).
+        draft = (
+            Invoice.objects.filter(credited_invoice=original, status=InvoiceStatus.BROUILLON)
+            .order_by("-id")
+            .first()
+        )
+        if draft is not None:
+            return draft
         credit_note = invoice_create_draft(
             supplier=original.supplier,
             by=by,

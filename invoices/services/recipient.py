@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from accounts.models import User
 from chorus.exceptions import ChorusError
@@ -15,6 +16,7 @@ from invoices.choices import (
 )
 from invoices.models import Invoice
 from invoices.services.common import (
+    already_applied,
     apply_transition,
     clean_motif,
     ensure_can,
@@ -22,6 +24,7 @@ from invoices.services.common import (
     parse_decimal,
     require_recipient_processor,
 )
+from invoices.validators import date_check, text_check
 
 
 def _recipient_action(
@@ -34,13 +37,21 @@ def _recipient_action(
     check: Callable[[Invoice], None] | None = None,
     **kwargs: Any,
 ) -> Invoice:
+    data = {k: str(v) for k, v in kwargs.items()}
     with transaction.atomic():
         invoice = lock_invoice(invoice_id)
+        if not can_proceed(getattr(invoice, method_name)):
+            require_recipient_processor(user=by, invoice=invoice)
+            # The same request again (a double click, a retry): success, nothing changes; any
+            # other action already applied (a concurrent winner): refused, 20002.
+            if already_applied(
+                invoice, method_name, action=action, event_reason=event_reason, event_data=data
+            ):
+                return invoice
         ensure_can(invoice, method_name)
         require_recipient_processor(user=by, invoice=invoice)
         if check is not None:
             check(invoice)
-        data = {k: str(v) for k, v in kwargs.items()}
         return apply_transition(
             invoice,
             method_name,
@@ -96,6 +107,7 @@ def invoice_send_to_recycle(*, invoice_id: int, by: User, comment: str) -> Invoi
 def invoice_mark_service_done(
     *, invoice_id: int, by: User, on: datetime.date | None = None
 ) -> Invoice:
+    date_check(value=on, field_label="Date du service fait", field="on")
     return _recipient_action(
         invoice_id,
         by,
@@ -111,6 +123,7 @@ def invoice_mandate(*, invoice_id: int, by: User, mandate_number: str) -> Invoic
         raise ChorusError("Numéro de mandat : obligatoire.", field="mandate_number")
     if len(mandate_number) > 50:
         raise ChorusError("Numéro de mandat : 50 caractères au maximum.", field="mandate_number")
+    text_check(value=mandate_number, field_label="Numéro de mandat", field="mandate_number")
     return _recipient_action(
         invoice_id, by, "mandate", action="chorus.invoice.mandated", mandate_number=mandate_number
     )
@@ -134,6 +147,7 @@ def invoice_mark_paid(
 ) -> Invoice:
     if on is None:
         raise ChorusError("Date de mise en paiement : obligatoire.", field="payment_date")
+    date_check(value=on, field_label="Date de mise en paiement", field="payment_date")
     amount = parse_decimal(amount, field="payment_amount", label="Montant mis en paiement")
     if amount <= 0 or amount.as_tuple().exponent < -2:
         raise ChorusError(

@@ -1,6 +1,7 @@
 """Deposit (BROUILLON → DEPOSEE), routing to the recipient, outbox bookkeeping."""
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from invoices.services.common import (
     party_snapshot,
     require_member,
 )
+<<<<<<< HEAD
 from invoices.services.drafts import (
     LineData,
     check_intracom_parties,
@@ -32,6 +34,11 @@ from invoices.services.drafts import (
     store_lines,
     store_totals,
 )
+=======
+from invoices.services.drafts import LineData, draft_build, store_lines, store_totals
+from invoices.services.drafts import _apply_header as apply_header
+from invoices.services.drafts import _clean_line as clean_line
+>>>>>>> main
 from invoices.services.outbox import (
     outbox_enqueue,
     outbox_mark_processed,
@@ -46,7 +53,9 @@ def enqueue_routing(invoice: Invoice) -> None:
     outbox_enqueue(invoice=invoice, kind=OutboxKind.ROUTE_INVOICE)
 
 
-def _check_required_for_deposit(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+def _required_problems(invoice: Invoice, has_lines: bool) -> list[ChorusError]:
+    """Every deposit requirement the invoice misses (the deposit raises the first one)."""
+    problems = []
     required = [
         ("number", "Numéro de facture"),
         ("issue_date", "Date de facture"),
@@ -56,20 +65,80 @@ def _check_required_for_deposit(invoice: Invoice, lines: list[InvoiceLine]) -> N
     ]
     for name, label in required:
         if not getattr(invoice, name):
-            raise ChorusError(f"{label} : obligatoire pour déposer la facture.", field=name)
-    if invoice.issue_date > timezone.localdate():
-        raise ChorusError("Date de facture : ne peut pas être dans le futur.", field="issue_date")
-    if invoice.due_date and invoice.due_date < invoice.issue_date:
-        raise ChorusError(
-            "Date d'échéance : ne peut pas précéder la date de facture.", field="due_date"
+            problems.append(
+                ChorusError(f"{label} : obligatoire pour déposer la facture.", field=name)
+            )
+    if invoice.issue_date and invoice.issue_date > timezone.localdate():
+        problems.append(
+            ChorusError("Date de facture : ne peut pas être dans le futur.", field="issue_date")
         )
-    if not lines:
-        raise ChorusError("Lignes : une facture comporte au moins une ligne.", field="lines")
-    if invoice.recipient_siret == invoice.supplier.siret:
-        raise ChorusError(
-            "SIRET du destinataire : une structure ne peut pas se facturer elle-même.",
-            field="recipient_siret",
+    if invoice.due_date and invoice.issue_date and invoice.due_date < invoice.issue_date:
+        problems.append(
+            ChorusError(
+                "Date d'échéance : ne peut pas précéder la date de facture.", field="due_date"
+            )
         )
+    if not has_lines:
+        problems.append(
+            ChorusError("Lignes : une facture comporte au moins une ligne.", field="lines")
+        )
+    if invoice.recipient_siret and invoice.recipient_siret == invoice.supplier.siret:
+        problems.append(
+            ChorusError(
+                "SIRET du destinataire : une structure ne peut pas se facturer elle-même.",
+                field="recipient_siret",
+            )
+        )
+    return problems
+
+
+def _check_required_for_deposit(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    problems = _required_problems(invoice, bool(lines))
+    if problems:
+        raise problems[0]
+
+
+def deposit_problems(
+    *,
+    supplier: Structure,
+    by: User,
+    lines: Iterable[LineData | Mapping[str, Any]],
+    **fields: Any,
+) -> list[ChorusError]:
+    """Every reason `invoice_deposit` would refuse these data, all at once and nothing written
+    (the portal's entry form shows them together): the same header, line and deposit checks."""
+    problems: list[ChorusError] = []
+    try:
+        require_member(user=by, structure=supplier, role_label="fournisseur")
+    except ChorusError as exc:
+        return [exc]
+    if not supplier.is_active:
+        problems.append(ChorusError("Fournisseur : la structure est inactive.", field="supplier"))
+    invoice = Invoice(supplier=supplier, created_by=by)
+    refused: set[str] = set()
+    for name, value in fields.items():
+        try:
+            apply_header(invoice, {name: value})
+        except ChorusError as exc:
+            problems.append(exc)
+            refused.add(name)
+            setattr(invoice, name, None if name in ("issue_date", "due_date") else "")
+    lines = list(lines)
+    for position, raw in enumerate(lines, start=1):
+        try:
+            clean_line(position, raw)
+        except ChorusError as exc:
+            problems.append(exc)
+    problems += [
+        problem
+        for problem in _required_problems(invoice, bool(lines))
+        if problem.field not in refused
+    ]
+    try:
+        _check_terms(by)
+    except ChorusError as exc:
+        problems.append(exc)
+    return problems
 
 
 def _duplicate_number(invoice: Invoice) -> ChorusError:
@@ -146,6 +215,7 @@ def invoice_deposit(
     by: User,
     lines: Iterable[LineData | Mapping[str, Any]],
     check: Callable[[Invoice], None] | None = None,
+    form_token: uuid.UUID | None = None,
     **fields: Any,
 ) -> Invoice:
     """Create and deposit in one write (the API's `soumettre`): the checks, the deposit event and
@@ -154,6 +224,7 @@ def invoice_deposit(
     invoice before anything is written (the API's amount check)."""
     # draft_build checks the membership and that the supplier is active.
     invoice, cleaned = draft_build(supplier=supplier, by=by, lines=lines, **fields)
+    invoice.form_token = form_token  # unique per supplier: a concurrent twin of the form fails
     if check is not None:
         check(invoice)
     _check_terms(by)

@@ -18,6 +18,7 @@ from invoices.services.common import (
 )
 from invoices.services.drafts import check_intracom_parties
 from invoices.services.routing import enqueue_routing, find_recipient
+from invoices.validators import text_check
 
 
 def invoice_recycle(
@@ -38,6 +39,8 @@ def invoice_recycle(
         raise ChorusError("Code service : 100 caractères au maximum.", field="service_code")
     if len(ej_number) > 50:
         raise ChorusError("N° d'engagement : 50 caractères au maximum.", field="ej_number")
+    text_check(value=service_code, field_label="Code service", field="service_code")
+    text_check(value=ej_number, field_label="N° d'engagement", field="ej_number")
     comment = clean_motif(comment, field="comment", label="Commentaire", required=False)
     with transaction.atomic():
         invoice = lock_invoice(invoice_id)
@@ -94,6 +97,7 @@ def invoice_complete(*, invoice_id: int, by: User, comment: str) -> Invoice:
         raise ChorusError("Commentaire : obligatoire pour compléter la facture.", field="comment")
     if len(comment) > 2000:
         raise ChorusError("Commentaire : 2000 caractères au maximum.", field="comment")
+    text_check(value=comment, field_label="Commentaire", field="comment", multiline=True)
     return _supplier_action(
         invoice_id,
         by,

@@ -11,3 +11,163 @@ document.addEventListener("htmx:afterRequest", function (event) {
     form.reset();
   }
 });
+
+// A page re-rendered with errors shows them: the first error summary (or invalid field) is
+// scrolled into view and focused, instead of leaving the user at the top of a long page.
+document.addEventListener("DOMContentLoaded", function () {
+  const target = document.querySelector(".form-errors[role=alert], [aria-invalid=true]");
+  if (!target) return;
+  if (!target.hasAttribute("tabindex") && !/^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
+    target.setAttribute("tabindex", "-1");
+  }
+  target.scrollIntoView({ block: "center" });
+  target.focus({ preventScroll: true });
+});
+
+// Narrow screens: the main menu folds behind a « Menu » button (without this script it stays
+// unfolded, and usable).
+document.addEventListener("DOMContentLoaded", function () {
+  const button = document.querySelector(".menu-toggle");
+  const nav = document.getElementById("menu-principal");
+  if (!button || !nav) return;
+  document.documentElement.classList.add("menu-js");
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    nav.classList.toggle("menu-open", open);
+  });
+});
+
+// Narrow screens: every data table with a header reflows into one card per row; each cell gets
+// the label of its column (CSS shows it before the value).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("main table").forEach(function (table) {
+    const head = table.tHead && table.tHead.rows[0];
+    if (!head) return;
+    const labels = Array.from(head.cells).map(function (cell) {
+      return cell.textContent.trim();
+    });
+    Array.from(table.tBodies).forEach(function (body) {
+      Array.from(body.rows).forEach(function (row) {
+        Array.from(row.cells).forEach(function (cell, index) {
+          if (labels[index] && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", labels[index]);
+          }
+        });
+      });
+    });
+    table.classList.add("reflow");
+  });
+});
+
+// Irreversible actions (reject an invoice, refuse an attachment) ask for confirmation first:
+// the button carries the question in data-confirm.
+document.addEventListener("click", function (event) {
+  const button = event.target.closest ? event.target.closest("[data-confirm]") : null;
+  if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+
+// Entry form: totals as you type (HT, TVA, TTC; VAT rounded to the cent per rate, as the server
+// does). The server recomputes them on every save; this is only a preview.
+document.addEventListener("DOMContentLoaded", function () {
+  const out = document.getElementById("totaux-direct");
+  if (!out) return;
+  const form = out.closest("form");
+  const euro = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
+  const parse = function (value) {
+    const text = String(value || "").replace(/\s/g, "").replace(",", ".");
+    return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : null;
+  };
+  const update = function () {
+    const byRate = {};
+    let lines = 0;
+    form.querySelectorAll("select[name$='-vat_rate']").forEach(function (select) {
+      const prefix = select.name.slice(0, -"vat_rate".length);
+      const qty = parse((form.elements[prefix + "quantity"] || {}).value);
+      const price = parse((form.elements[prefix + "unit_price"] || {}).value);
+      if (qty === null || price === null) return;
+      const net = Math.round(qty * price * 100) / 100;
+      byRate[select.value] = (byRate[select.value] || 0) + net;
+      lines += 1;
+    });
+    if (!lines) { out.hidden = true; return; }
+    let net = 0, vat = 0;
+    Object.keys(byRate).forEach(function (rate) {
+      net += byRate[rate];
+      vat += Math.round(byRate[rate] * Number(rate)) / 100;
+    });
+    out.textContent = "En direct : total HT " + euro.format(net) + " · TVA " + euro.format(vat)
+      + " · TTC " + euro.format(net + vat) + " (recalculé par le serveur à l'enregistrement).";
+    out.hidden = false;
+  };
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  update();
+});
+
+// Uploads: a file over the limit (data-max-bytes) is refused in the browser, before anything is
+// sent; a form that sends files says so while it is sent.
+(function () {
+  const mb = function (bytes) {
+    return (bytes / 1048576).toLocaleString("fr-FR", { maximumFractionDigits: 1 }) + " Mo";
+  };
+  const check = function (input) {
+    const max = Number(input.getAttribute("data-max-bytes"));
+    const big = Array.from(input.files || []).filter(function (file) { return file.size > max; });
+    let note = input.parentNode.querySelector(".upload-refused");
+    if (!big.length) {
+      if (note) note.remove();
+      input.removeAttribute("aria-invalid");
+      return true;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "errorlist upload-refused";
+      note.setAttribute("role", "alert");
+      input.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = big.map(function (file) {
+      return file.name + " : " + mb(file.size) + ", la limite est " + mb(max) + " par fichier.";
+    }).join(" ") + " Choisissez un fichier plus petit.";
+    input.setAttribute("aria-invalid", "true");
+    return false;
+  };
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("input[type=file][data-max-bytes]")) {
+      check(event.target);
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    const inputs = Array.from(form.querySelectorAll("input[type=file][data-max-bytes]"));
+    const refused = inputs.filter(function (input) { return !check(input); });
+    if (refused.length) {
+      event.preventDefault();
+      refused[0].focus();
+      return;
+    }
+    const total = Array.from(form.querySelectorAll("input[type=file]")).reduce(function (sum, input) {
+      return sum + Array.from(input.files || []).reduce(function (s, f) { return s + f.size; }, 0);
+    }, 0);
+    if (total > 0) {
+      const status = document.createElement("p");
+      status.className = "message message-info upload-progress";
+      status.setAttribute("role", "status");
+      status.textContent = "Envoi de " + mb(total) + " en cours…";
+      form.appendChild(status);
+    }
+  });
+})();
+
+// Filter panels (<details data-open-wide>) start open on wide screens; on a phone they stay
+// folded so that the list is on the first screen.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.matchMedia("(min-width: 48.01rem)").matches) return;
+  document.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+    details.open = true;
+  });
+});

@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass, field
 
 from django.urls import reverse
-from django.utils import formats
 
 from invoices import selectors as invoice_selectors
 from invoices.choices import InvoiceStatus
 from invoices.models import Invoice
+from invoices.templatetags.chorus_ui import date_longue
 from support import selectors
 from support.assistant.retrieval import THRESHOLD, faq_search
 from support.assistant.text import fold
@@ -88,7 +88,8 @@ def _status_date(invoice: Invoice):
 
 def _describe(user, invoice: Invoice, intent: str) -> str:
     label = invoice.get_status_display()
-    when = formats.date_format(_status_date(invoice), "DATE_FORMAT")
+    # In the user's time zone (Paris), « 1er » for the first of the month.
+    when = date_longue(_status_date(invoice))
     base = f"La facture n° {invoice.number} est au statut « {label} » depuis le {when}."
     if intent == "rejection":
         if invoice.status != InvoiceStatus.REJETEE:
@@ -97,8 +98,9 @@ def _describe(user, invoice: Invoice, intent: str) -> str:
         comment = invoice.rejection_comment or "aucun commentaire"
         return (
             f"La facture n° {invoice.number} a été rejetée le {when}. Motif : {reason}. "
-            f"Commentaire du destinataire : « {comment} ». Un rejet est définitif : émettez une "
-            "nouvelle facture avec un nouveau numéro."
+            f"Commentaire du destinataire : « {comment} ». Un rejet est définitif : déposez une "
+            "facture corrigée (le numéro d'une facture rejetée est libéré, vous pouvez le "
+            "réutiliser)."
         )
     if intent == "recycle":
         if invoice.status != InvoiceStatus.A_RECYCLER:

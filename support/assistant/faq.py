@@ -233,8 +233,8 @@ FAQ: tuple[FaqEntry, ...] = (
         "Puis-je réutiliser le même numéro de facture ?",
         "numéro facture doublon double même déjà utilisé existant unique réutiliser garder",
         "Non : un numéro de facture est unique pour un fournisseur et une année. Seule exception : "
-        "une facture rejetée libère son numéro, mais la bonne pratique est d'émettre une nouvelle "
-        "facture avec un nouveau numéro. Une facture recyclée garde, elle, son numéro.",
+        "une facture rejetée libère son numéro : vous pouvez le réutiliser pour la facture "
+        "corrigée. Une facture recyclée garde, elle, son numéro.",
         DOC + " §9",
     ),
     FaqEntry(
@@ -317,8 +317,8 @@ FAQ: tuple[FaqEntry, ...] = (
         "Ma facture a été rejetée, que dois-je faire ?",
         "rejet rejetée refusée refus que faire nouvelle facture",
         "Un rejet est définitif. Lisez le motif et le commentaire du destinataire, acquittez le "
-        "rejet puis traitez-le pour qu'il sorte de votre synthèse. Ensuite, émettez une nouvelle "
-        "facture, avec un nouveau numéro, qui corrige le problème.",
+        "rejet, déposez une facture corrigée (le numéro d'une facture rejetée est libéré : vous "
+        "pouvez le réutiliser), puis traitez le rejet pour qu'il sorte de votre synthèse.",
         DOC + " §4.3",
     ),
     FaqEntry(

@@ -22,6 +22,28 @@ def test_repeated_failures_on_one_account_block_even_the_right_password(client):
     assert not response.wsgi_request.user.is_authenticated
 
 
+def test_failures_from_one_address_do_not_lock_the_owner_out_from_another(client):
+    """Five wrong passwords from an attacker's address throttle that address on that account;
+    the owner, from elsewhere, still logs in with the right password."""
+    user = UserFactory()
+    attacker, owner = {"REMOTE_ADDR": "203.0.113.7"}, {"REMOTE_ADDR": "198.51.100.20"}
+    for _ in range(6):
+        client.post(
+            reverse("account_login"), {"login": user.email, "password": "mauvais"}, **attacker
+        )
+    blocked = client.post(
+        reverse("account_login"), {"login": user.email, "password": PASSWORD}, **attacker
+    )
+    assert "Trop de tentatives" in unescape(blocked.content.decode())
+    assert not blocked.wsgi_request.user.is_authenticated
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": PASSWORD}, **owner
+    )
+    assert response.status_code == 302
+    assert response.wsgi_request.user.is_authenticated
+    assert response.wsgi_request.user == user
+
+
 def test_flood_of_login_attempts_gets_429_with_french_page(client):
     responses = [
         client.post(reverse("account_login"), {"login": f"x{i}@example.test", "password": "x"})

@@ -67,6 +67,18 @@ def test_staff_suspends_then_pays_an_invoice_and_rejects_another(page: Page, liv
     page.goto(f"/factures-recues/{second.pk}/")
     page.get_by_label("Motif de rejet").select_option(label="Double facturation")
     page.get_by_label("Commentaire de rejet").fill("Déjà reçue sous FA-2026-001.")
+    # Irreversible: the browser asks first; « Annuler » leaves the invoice as it was.
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.get_by_role("button", name="Rejeter la facture").click()
+    assert "définitif" in questions[0]
+    assert Invoice.objects.get(pk=second.pk).status == S.MISE_A_DISPOSITION
+    page.once("dialog", lambda dialog: answer(dialog, True))
     page.get_by_role("button", name="Rejeter la facture").click()
     expect(page.locator("#statut-facture")).to_have_text("Rejetée")
     expect(page.locator("#motif-rejet")).to_contain_text("Double facturation")

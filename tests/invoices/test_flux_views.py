@@ -104,3 +104,24 @@ def test_invoice_pages_offer_cii_and_ubl_downloads_to_both_sides(client, invoice
         response = client.get(f"/flux/factures/{invoice.pk}/ubl.xml")
         assert response.status_code == 200
         assert b"<Invoice" in response.content or b":Invoice" in response.content
+
+
+def test_rejected_flux_is_announced_as_a_refusal(
+    client, member, django_capture_on_commit_callbacks
+):
+    """Issue 18 major 4: a flow refused at processing is not greeted with « reçu »."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("flux:upload"),
+            {"structure": member.structure.pk, "file": SimpleUploadedFile("f.xml", b"<a>pas</a>")},
+        )
+    flux = Flux.objects.get()
+    assert flux.state == "IN_REJETE"
+    page = client.get(reverse("flux:detail", args=[flux.pk])).content.decode()
+    assert f'message-error">Flux {flux.numero} rejeté' in page
+    assert "traitement en cours" not in page
+    # Told once: a reload shows the report, not the message again.
+    assert (
+        "rejeté : aucune facture"
+        not in client.get(reverse("flux:detail", args=[flux.pk])).content.decode()
+    )

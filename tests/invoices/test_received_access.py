@@ -90,19 +90,19 @@ def test_consultation_staff_sees_the_invoice_but_not_the_form_and_post_is_403(cl
     assert invoice.status == S.MISE_A_DISPOSITION
 
 
-def test_staff_not_assigned_to_the_service_cannot_process(client):
+def test_staff_not_assigned_to_the_service_can_neither_open_nor_process(client):
+    """Same scope as the list (issue 14 #10): another service's invoice is a 404."""
     mairie = public_structure()
     finances, voirie = ServiceFactory(structure=mairie), ServiceFactory(structure=mairie)
     invoice = received(mairie, service=finances)
     client.force_login(staff_of(mairie, services=[voirie]))
     page = client.get(reverse("received:detail", args=[invoice.pk]))
-    assert page.status_code == 200
-    assert "Suspendre la facture" not in page.content.decode()
+    assert page.status_code == 404
     response = client.post(
         reverse("received:process", args=[invoice.pk, "mark_service_done"]),
         {"mark_service_done-expected_status": S.MISE_A_DISPOSITION},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     invoice.refresh_from_db()
     assert invoice.status == S.MISE_A_DISPOSITION
 

@@ -58,7 +58,7 @@ def test_detail_shows_identity_lines_totals_status_and_timeline(
     assert "Fournitures Dupont" in html
     assert supplier.siret in html
     assert "Prestation 1" in html
-    assert "240,00 €" in html  # total TTC
+    assert "240,00\u00a0€" in html  # total TTC (French format: no-break space)
     assert 'id="statut">Mise à disposition du destinataire' in html
     assert "Facture déposée" in html
     assert supplier_user.get_full_name() in html
@@ -110,7 +110,7 @@ def test_recycle_corrects_routing_data_and_routes_again(
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.MISE_A_DISPOSITION
     assert invoice.ej_number == "EJ-1"
-    assert "Facture recyclée" in detail_html(logged, invoice)
+    assert "est recyclée et mise à disposition" in detail_html(logged, invoice)
 
 
 def test_recycle_with_bad_siret_keeps_typed_values(logged, invoice_in):
@@ -209,3 +209,29 @@ def test_credit_note_refused_on_a_credit_note(logged, invoice_in):
     url = reverse("invoices:credit_note", args=[note.pk])
     response = logged.post(url, {"number": ""}, follow=True)
     assert "Un avoir ne peut pas faire l&#x27;objet d&#x27;un avoir." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "tone", "current"),
+    [
+        (InvoiceStatus.A_RECYCLER, "wait", "Déposée"),
+        (InvoiceStatus.REJETEE, "ko", "Mise à disposition"),
+        (InvoiceStatus.MISE_EN_PAIEMENT, "ok", "Mise en paiement"),
+    ],
+)
+def test_status_pill_coloured_by_meaning_with_five_step_progress(
+    logged, invoice_in, status, tone, current
+):
+    html = detail_html(logged, invoice_in(status=status))
+    assert f'class="badge badge-{tone}" id="statut"' in html
+    assert html.count('class="step ') == 5
+    assert f'aria-current="step">{current}<' in html
+
+
+def test_rejected_invoice_explains_acknowledge_process_and_next_step(logged, invoice_in):
+    html = detail_html(logged, invoice_in(status=InvoiceStatus.REJETEE))
+    assert 'id="suite-rejet"' in html
+    assert "vous pouvez le réutiliser" in html
+    assert reverse("invoices:create") in html
+    assert "Acquitter le rejet" in html
+    assert "Traiter le rejet" in html

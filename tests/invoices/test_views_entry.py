@@ -83,7 +83,7 @@ def test_save_draft_even_incomplete_and_edit_it(logged, supplier):
     assert str(invoice.total_gross) == "59.88"  # 10 × 4,99 = 49,90 + 20 %
     page = logged.get(response["Location"]).content.decode()
     assert 'value="Ramettes A4"' in page
-    assert "59,88 €" in page
+    assert "59,88\u00a0€" in page
 
     data = form_data(supplier, "", number="F-9", lines=[("Autre", "1", "10", "10.00", "")])
     logged.post(reverse("invoices:edit", args=[invoice.pk]), data)
@@ -177,7 +177,7 @@ def test_missing_mandatory_ej_is_found_at_routing_and_shown_on_detail(
     assert "Recycler la facture" in html
 
 
-def test_duplicate_number_gives_clear_message_and_keeps_the_draft(logged, supplier, recipient):
+def test_duplicate_number_gives_clear_message_and_keeps_what_was_typed(logged, supplier, recipient):
     make_invoice(
         status=InvoiceStatus.MISE_A_DISPOSITION,
         supplier=supplier,
@@ -188,12 +188,13 @@ def test_duplicate_number_gives_clear_message_and_keeps_the_draft(logged, suppli
     html = response.content.decode()
     assert response.status_code == 400
     assert "« F-2026-001 » a déjà été déposé" in html
-    draft = Invoice.objects.get(status=InvoiceStatus.BROUILLON)
-    assert f'action="{reverse("invoices:edit", args=[draft.pk])}"' in html
+    # Issue 18: an invalid submit writes nothing; what was typed is still on the page.
+    assert not Invoice.objects.filter(status=InvoiceStatus.BROUILLON).exists()
+    assert f'action="{CREATE}"' in html
     assert 'value="F-2026-001"' in html
 
 
-def test_terms_not_accepted_explains_and_keeps_the_draft(client, supplier, recipient):
+def test_terms_not_accepted_explains_and_keeps_what_was_typed(client, supplier, recipient):
     user = UserFactory()
     MembershipFactory(user=user, structure=supplier)
     client.force_login(user)
@@ -203,7 +204,7 @@ def test_terms_not_accepted_explains_and_keeps_the_draft(client, supplier, recip
     assert response.status_code == 400
     assert "acceptez les CGU et le mandat de facturation" in html
     assert reverse("accounts:terms") in html
-    assert Invoice.objects.get().status == InvoiceStatus.BROUILLON
+    assert not Invoice.objects.exists()
     assert 'value="Ramettes A4"' in html
 
 
@@ -255,3 +256,27 @@ def test_recipient_lookup_shows_name_services_and_requirements(logged, recipient
     private = StructureFactory()
     unknown = logged.get(url, {"recipient_siret": private.siret}).content.decode()
     assert "aucune structure publique active" in unknown
+
+
+def test_invalid_submit_lists_every_error_at_once_and_writes_nothing(logged, supplier):
+    """Issue 18 major 5: no number, no recipient, a line without price: three errors, no draft."""
+    data = form_data(supplier, "", action="envoyer")
+    data["number"] = ""
+    data["lignes-0-unit_price"] = ""
+    response = logged.post(CREATE, data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Numéro de facture : obligatoire pour déposer" in html
+    assert "SIRET du destinataire : obligatoire pour déposer" in html
+    assert "Ligne 1 — prix unitaire HT" in html
+    assert "erreurs à corriger" in html
+    assert not Invoice.objects.exists()
+
+
+def test_empty_draft_save_creates_nothing(logged, supplier):
+    data = form_data(supplier, "", action="brouillon", lines=[("", "", "", "20.00", "")])
+    data["number"] = ""
+    response = logged.post(CREATE, data)
+    assert response.status_code == 400
+    assert "rien à enregistrer" in response.content.decode()
+    assert not Invoice.objects.exists()

@@ -4,52 +4,16 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from api.services import api_application_ensure, technical_account_create
 from invoices.choices import InvoiceStatus
 from sandbox.models import Sandbox
-from sandbox.services import RuleData, robot_scenario_set
-from tests.api.conftest import CLIENT_ID, CLIENT_SECRET, cpro_account, get_token
-from tests.factories import StructureFactory, UserFactory
+from structures.models import Structure
+from tests.api.conftest import cpro_account
+from tests.factories import UserFactory
+from tests.sandbox.conftest import SandboxApi
 
 pytestmark = pytest.mark.django_db
-
-
-class SandboxApi:
-    def __init__(self, client, token: str, login: str, password: str) -> None:
-        self.client = client
-        self.headers = {
-            "Authorization": f"Bearer {token}",
-            "cpro-account": cpro_account(login, password),
-        }
-
-    def post(self, path: str, body: dict | None = None):
-        return self.client.post(
-            f"/sandbox/api/v1/{path}",
-            data=json.dumps(body or {}),
-            content_type="application/json",
-            headers=self.headers,
-        )
-
-    def get(self, path: str):
-        return self.client.get(f"/sandbox/api/v1/{path}", headers=self.headers)
-
-
-@pytest.fixture
-def sandbox_api(client, sandbox_app, supplier_account) -> SandboxApi:
-    return SandboxApi(client, get_token(client)["access_token"], "tech-fournisseur", "sandbox")
-
-
-@pytest.fixture
-def sandbox_app(db):
-    return api_application_ensure(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, name="Test")
-
-
-@pytest.fixture
-def supplier_account(supplier):
-    return technical_account_create(
-        structure=supplier, login="tech-fournisseur", password="sandbox"
-    )
 
 
 def test_clock_endpoints_need_piste_authentication(client):
@@ -60,53 +24,59 @@ def test_clock_endpoints_need_piste_authentication(client):
     assert response.status_code == 401
 
 
-def test_read_advance_freeze_reset_the_clock(sandbox_api):
-    body = sandbox_api.get("horloge").json()
+def test_read_advance_freeze_reset_the_clock(isolated):
+    api = isolated["api"]
+    body = api.get("horloge").json()
     assert body["codeRetour"] == 0
     assert body["horloge"]["figee"] is False
-    advanced = sandbox_api.post("horloge/avancer", {"jours": 2, "heures": 12}).json()
+    advanced = api.post("horloge/avancer", {"jours": 2, "heures": 12}).json()
     assert advanced["horloge"]["decalageSecondes"] == 2 * 86400 + 12 * 3600
-    frozen = sandbox_api.post("horloge/figer", {"figer": True}).json()
+    frozen = api.post("horloge/figer", {"figer": True}).json()
     assert frozen["horloge"]["figee"] is True
-    reset = sandbox_api.post("horloge/reinitialiser").json()
+    reset = api.post("horloge/reinitialiser").json()
     assert reset["horloge"] == reset["horloge"] | {"figee": False, "decalageSecondes": 0}
 
 
-def test_bad_advance_answers_a_business_error(sandbox_api):
-    response = sandbox_api.post("horloge/avancer", {"jours": "demain"})
+def test_bad_advance_answers_a_business_error(isolated):
+    response = isolated["api"].post("horloge/avancer", {"jours": "demain"})
     assert response.status_code == 400
     assert "entiers" in response.json()["libelle"]
 
 
-def test_advancing_the_clock_pays_an_invoice_via_a_robot(sandbox_api, recipient, received):
+def test_advancing_the_clock_pays_an_invoice_via_a_robot(isolated, settings):
+    from tests.invoices.factories import make_invoice
+
+    api = isolated["api"]
+    recipient = Structure.objects.get(pk=isolated["destinataire"]["idStructure"])
+    supplier = Structure.objects.get(pk=isolated["fournisseur"]["idStructure"])
     body = {"nom": "Paie à 30 jours", "regles": [{"type": "PAY_AFTER", "jours": 30}]}
-    # Another structure's robot is out of reach until its manager opens it to integrators.
-    assert sandbox_api.post(f"robots/{recipient.pk}", body).status_code == 400
-    robot_scenario_set(
-        structure=recipient, name="Init", rules=[RuleData("NEVER_ANSWER")], open_to_all=True
-    )
-    robot = sandbox_api.post(f"robots/{recipient.pk}", body)
+    robot = api.post(f"robots/{recipient.pk}", body)
     assert robot.status_code == 200, robot.content
     assert robot.json()["scenario"]["regles"][0]["jours"] == 30
-    assert sandbox_api.get(f"robots/{recipient.pk}").json()["scenario"]["nom"] == "Paie à 30 jours"
-    invoice = received()
-    assert sandbox_api.post("horloge/avancer", {"jours": 29}).json()["actionsRobots"] == 0
+    assert api.get(f"robots/{recipient.pk}").json()["scenario"]["nom"] == "Paie à 30 jours"
+    invoice = make_invoice(
+        status=InvoiceStatus.MISE_A_DISPOSITION,
+        supplier=supplier,
+        recipient=recipient,
+        recipient_siret=recipient.siret,
+        service=recipient.services.get(code="SERVICE_CI"),
+        service_code="SERVICE_CI",
+        made_available_at=timezone.now(),
+    )
+    assert api.post("horloge/avancer", {"jours": 29}).json()["actionsRobots"] == 0
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.MISE_A_DISPOSITION
-    assert sandbox_api.post("horloge/avancer", {"jours": 1}).json()["actionsRobots"] == 1
+    assert api.post("horloge/avancer", {"jours": 1}).json()["actionsRobots"] == 1
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.MISE_EN_PAIEMENT
 
 
-def test_robot_endpoint_rejects_bad_rules(sandbox_api, supplier):
-    other = StructureFactory(public=True)
-    robot_scenario_set(
-        structure=other, name="X", rules=[RuleData("NEVER_ANSWER")], open_to_all=True
-    )
-    response = sandbox_api.post(f"robots/{other.pk}", {"nom": "Y", "regles": [{"type": "VOLER"}]})
+def test_robot_endpoint_rejects_bad_rules(isolated):
+    api, recipient_id = isolated["api"], isolated["destinataire"]["idStructure"]
+    response = api.post(f"robots/{recipient_id}", {"nom": "Y", "regles": [{"type": "VOLER"}]})
     assert response.status_code == 400
     assert "VOLER" in response.json()["libelle"]
-    response = sandbox_api.post(f"robots/{other.pk}", {"nom": "Y", "regles": "PAY_AFTER"})
+    response = api.post(f"robots/{recipient_id}", {"nom": "Y", "regles": "PAY_AFTER"})
     assert response.status_code == 400
 
 

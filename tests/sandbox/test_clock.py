@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from api.models import TechnicalAccount
 from api.services import technical_account_create
 from chorus import clock
 from chorus.exceptions import ChorusError
@@ -82,16 +83,26 @@ def test_isolated_sandbox_has_its_own_clock():
     assert _close(clock.now(structure_id=other.pk), timezone.now())
 
 
-def test_technical_account_password_expiry_follows_the_clock(settings):
+def test_technical_account_password_expiry_follows_its_isolated_sandbox_clock(settings):
+    settings.CHORUS_TECHNICAL_PASSWORD_DAYS = 180
+    created = services.sandbox_create(name="CI")
+    isolated = Sandbox.objects.get(slug=created["bacASable"]["identifiant"])
+    account = TechnicalAccount.objects.get(login=created["fournisseur"]["compteTechnique"]["login"])
+    assert not account.password_expired()
+    services.clock_advance(sandbox=isolated, days=181)
+    assert account.password_expired()
+    services.clock_reset(sandbox=isolated)
+    assert not account.password_expired()
+
+
+def test_the_shared_clock_never_expires_a_technical_password(settings):
     settings.CHORUS_TECHNICAL_PASSWORD_DAYS = 180
     account = technical_account_create(
         structure=StructureFactory(), login="tech", password="secret"
     )
-    assert not account.password_expired()
     services.clock_advance(days=181)
-    assert account.password_expired()
-    services.clock_reset()
     assert not account.password_expired()
+    assert _close(account.password_expires_at, timezone.now() + datetime.timedelta(days=180))
 
 
 def test_received_invoice_is_late_after_advancing_forty_days(client, received, recipient):

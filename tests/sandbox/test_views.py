@@ -86,8 +86,8 @@ def test_get_does_not_mutate(client, sandbox_admin):
     assert client.get("/bac-a-sable/horloge/avancer/").status_code == 405
 
 
-def test_principal_manager_sets_the_scenario(client, principal, recipient):
-    client.force_login(principal)
+def test_sandbox_admin_sets_the_scenario(client, sandbox_admin, recipient):
+    client.force_login(sandbox_admin)
     url = f"/bac-a-sable/robots/{recipient.pk}/"
     assert client.get(url).status_code == 200
     response = client.post(
@@ -110,8 +110,8 @@ def test_principal_manager_sets_the_scenario(client, principal, recipient):
     ]
 
 
-def test_missing_days_are_reported_and_input_kept(client, principal, recipient):
-    client.force_login(principal)
+def test_missing_days_are_reported_and_input_kept(client, sandbox_admin, recipient):
+    client.force_login(sandbox_admin)
     response = client.post(
         f"/bac-a-sable/robots/{recipient.pk}/",
         {"name": "Incomplet", "is_active": "on", "rule_1_kind": "PAY_AFTER"},

@@ -61,6 +61,9 @@ POLICIES: dict[str, str] = {
     "structures/creer/": "login",
     "structures/creer/repertoire/": "login",
     "structures/rattachement/": "login",
+    "structures/invitations/": "login",
+    "structures/invitations/<int:membership_pk>/accepter/": "owner:invitation",
+    "structures/invitations/<int:membership_pk>/refuser/": "owner:invitation",
     "structures/<int:pk>/": "supplier:supplier",
     "structures/<int:pk>/demandes/valider/": "principal:supplier",
     "structures/<int:pk>/demandes/refuser/": "principal:supplier",
@@ -246,6 +249,10 @@ def _tenant(*, public: bool, staff_of=None) -> Tenant:
     objects["notification"] = Notification.objects.create(
         user=user, key=f"k{user.pk}", title="T", body="B"
     ).pk
+    inviter = MembershipFactory(principal=True)
+    objects["invitation"] = MembershipFactory(
+        user=user, structure=inviter.structure, pending=True, invited_by=inviter.user
+    ).pk
     objects["sollicitation"] = Sollicitation.objects.create(
         requester=user,
         contact_email=user.email,
@@ -306,7 +313,7 @@ def _fill(route: str, tenant: Tenant | None, kind: str | None, world) -> str:
         if name == "action":
             return "suspend"
         if name == "membership_pk":
-            return str(objects.get("membership", MISSING))
+            return str(objects.get("invitation" if kind == "invitation" else "membership", MISSING))
         if name == "service_pk":
             return str(objects.get("service", MISSING))
         if name == "engagement_pk":

@@ -1,6 +1,7 @@
 """S5 — login throttling (allauth rate limits, reliability-perf.md §3.3 and §7.2).
 
-The per-account limit (5 failures in 5 minutes lock even the right password) and the per-IP flood
+The per-account-and-address limit (5 failures in 5 minutes from one address lock that address
+out of that account, the owner elsewhere still logs in) and the per-IP flood
 (31 attempts → 429) are tested in tests/accounts/test_rate_limit.py; this module adds the IP
 limit on failures and the Django admin login.
 """

@@ -1,6 +1,8 @@
 import pytest
 from django.core import mail
+from django.urls import reverse
 
+from accounts.models import Notification
 from chorus.exceptions import ChorusError
 from structures import services
 from structures.choices import CompanyCategory, IdentifierType, MembershipRole, MembershipStatus
@@ -454,7 +456,8 @@ def test_transfer_only_by_principal():
 # --- membership_add_by_manager ---------------------------------------------------------------
 
 
-def test_principal_adds_existing_user_directly(django_capture_on_commit_callbacks):
+def test_principal_invites_existing_user_who_must_accept(django_capture_on_commit_callbacks):
+    """Issue 14 item 16: no one is attached to a structure without consenting."""
     principal = MembershipFactory(principal=True, structure__public=True)
     agent = UserFactory(email="agent@ministere.test")
 
@@ -464,9 +467,56 @@ def test_principal_adds_existing_user_directly(django_capture_on_commit_callback
         )
 
     assert membership.user == agent
-    assert membership.status == MembershipStatus.VALIDEE
-    assert membership.role == MembershipRole.UTILISATEUR
+    assert membership.status == MembershipStatus.EN_COURS_DE_VALIDATION
+    assert membership.is_invitation
+    assert membership.invited_by == principal.user
+    assert not Membership.objects.filter(user=agent, status=MembershipStatus.VALIDEE).exists()
     assert mail.outbox[0].to == ["agent@ministere.test"]
+    assert "vous invite" in mail.outbox[0].body
+    notification = Notification.objects.get(user=agent)
+    assert notification.url == reverse("structures:invitations")
+    assert principal.structure.logs.filter(action="chorus.structure.member_invited").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = services.membership_invitation_accept(membership_id=membership.pk, by=agent)
+    assert accepted.status == MembershipStatus.VALIDEE
+    assert accepted.role == MembershipRole.UTILISATEUR
+    assert principal.structure.logs.filter(action="chorus.structure.invitation_accepted").exists()
+    assert Notification.objects.filter(user=principal.user, title__contains="acceptée").exists()
+
+
+def test_invited_user_may_decline_and_the_manager_cannot_validate_for_them(
+    django_capture_on_commit_callbacks,
+):
+    principal = MembershipFactory(principal=True)
+    agent = UserFactory()
+    membership = services.membership_add_by_manager(
+        structure=principal.structure, by=principal.user, email=agent.email
+    )
+    with pytest.raises(ChorusError) as exc:
+        services.membership_approve(
+            structure=principal.structure, by=principal.user, membership_ids=[membership.pk]
+        )
+    assert exc.value.code == "invitation"
+    with pytest.raises(ChorusError) as exc:  # someone else's invitation
+        services.membership_invitation_accept(membership_id=membership.pk, by=principal.user)
+    assert exc.value.code == "introuvable"
+    assert _reload(membership).status == MembershipStatus.EN_COURS_DE_VALIDATION
+
+    with django_capture_on_commit_callbacks(execute=True):
+        declined = services.membership_invitation_decline(membership_id=membership.pk, by=agent)
+    assert declined.status == MembershipStatus.REFUSEE
+    assert principal.structure.logs.filter(action="chorus.structure.invitation_declined").exists()
+    assert Notification.objects.filter(user=principal.user, title__contains="refusée").exists()
+    with pytest.raises(ChorusError) as exc:
+        services.membership_invitation_accept(membership_id=membership.pk, by=agent)
+    assert exc.value.code == "already_decided"
+    # Invited again later: a new invitation, still the user's to answer.
+    again = services.membership_add_by_manager(
+        structure=principal.structure, by=principal.user, email=agent.email
+    )
+    assert again.pk == membership.pk
+    assert again.is_invitation
 
 
 def test_add_by_manager_unknown_email():
@@ -491,17 +541,20 @@ def test_add_by_manager_ignores_inactive_account():
         )
 
 
-def test_add_by_manager_validates_pending_or_refused_membership():
+def test_add_by_manager_validates_a_pending_request_and_invites_a_refused_user():
     principal = MembershipFactory(principal=True)
     pending = MembershipFactory(structure=principal.structure, pending=True)
     refused = MembershipFactory(structure=principal.structure, status=MembershipStatus.REFUSEE)
 
-    for membership in (pending, refused):
-        services.membership_add_by_manager(
-            structure=principal.structure, by=principal.user, email=membership.user.email
-        )
-        membership = _reload(membership)
-        assert membership.status == MembershipStatus.VALIDEE
+    services.membership_add_by_manager(
+        structure=principal.structure, by=principal.user, email=pending.user.email
+    )
+    assert _reload(pending).status == MembershipStatus.VALIDEE  # the user had asked
+
+    services.membership_add_by_manager(
+        structure=principal.structure, by=principal.user, email=refused.user.email
+    )
+    assert _reload(refused).is_invitation  # the user never asked: they must accept
 
 
 def test_add_by_manager_refuses_existing_member_and_non_principal():
@@ -519,3 +572,17 @@ def test_add_by_manager_refuses_existing_member_and_non_principal():
             structure=principal.structure, by=member.user, email=UserFactory().email
         )
     assert exc.value.code == "not_principal"
+
+
+def test_structure_names_with_control_characters_are_refused():
+    """Issue 14 item 3: the structure's name and address are copied onto its invoices."""
+    with pytest.raises(ChorusError) as exc:
+        _create(
+            UserFactory(),
+            identifier_type=IdentifierType.HORS_UE,
+            identifier="US-124",
+            name="Acme\x07",
+        )
+    assert exc.value.field == "name"
+    assert "Raison sociale : caractère de contrôle interdit" in exc.value.message
+    assert not Structure.objects.filter(identifier="US-124").exists()

@@ -123,7 +123,7 @@ def test_search_button_prefills_from_register(client):
     assert 'value="Menuiserie Martin"' in content
     assert 'value="LYON"' in content
     assert "Petite ou moyenne entreprise" in content
-    assert "1 janvier 2019" in content  # PME e-invoicing obligation date
+    assert "1er janvier 2019" in content  # PME e-invoicing obligation date
     assert not Structure.objects.exists()
 
 
@@ -334,12 +334,12 @@ def test_detail_for_owner_shows_management(client, owner, member, pending):
     assert response.status_code == 200
     assert owner.structure.siren in content
     assert "FR40303265045" in content
-    assert "1 janvier 2019" in content
+    assert "1er janvier 2019" in content
     assert member.user.email in content
     assert pending.user.email in content
     assert "Accepter la sélection" in content
     assert "Transférer le rôle" in content
-    assert "Ajouter l'utilisateur" in content
+    assert "Envoyer l'invitation" in content
     assert "Historique" in content
 
 
@@ -492,13 +492,52 @@ def test_transfer_to_non_member_is_a_form_error(client, owner, member):
     assert _reload(owner).is_principal
 
 
-def test_owner_adds_user_by_email(client, owner):
+def test_owner_invites_user_by_email_who_accepts_on_the_invitations_page(client, owner):
     agent = UserFactory(email="agent@example.test")
-    _client(client, owner).post(
+    response = _client(client, owner).post(
         reverse("structures:add_member", args=[owner.structure.pk]),
         {"email": "agent@example.test"},
+        follow=True,
     )
-    assert Membership.objects.get(user=agent, structure=owner.structure).status == "VALIDEE"
+    assert "Invitation envoyée à agent@example.test" in response.content.decode()
+    membership = Membership.objects.get(user=agent, structure=owner.structure)
+    assert membership.status == "EN_COURS_DE_VALIDATION"
+
+    client.force_login(agent)
+    assert client.get(reverse("structures:detail", args=[owner.structure.pk])).status_code == 404
+    assert (
+        "Invitations à rejoindre une structure"
+        in client.get(reverse("structures:mine")).content.decode()
+    )
+    page = client.get(reverse("structures:invitations")).content.decode()
+    assert owner.structure.name in page
+    assert reverse("structures:invitation_accept", args=[membership.pk]) in page
+    response = client.post(reverse("structures:invitation_accept", args=[membership.pk]))
+    assert response.status_code == 302
+    assert _reload(membership).status == "VALIDEE"
+    assert client.get(reverse("structures:detail", args=[owner.structure.pk])).status_code == 200
+
+
+def test_invitation_answer_by_someone_else_is_404_and_decline_works(client, owner):
+    agent = UserFactory()
+    _client(client, owner).post(
+        reverse("structures:add_member", args=[owner.structure.pk]), {"email": agent.email}
+    )
+    membership = Membership.objects.get(user=agent, structure=owner.structure)
+    # The manager's own approve button cannot validate an invitation either.
+    _client(client, owner).post(
+        reverse("structures:approve", args=[owner.structure.pk]), {"membership": membership.pk}
+    )
+    assert _reload(membership).status == "EN_COURS_DE_VALIDATION"
+    intruder = UserFactory()
+    client.force_login(intruder)
+    assert (
+        client.post(reverse("structures:invitation_accept", args=[membership.pk])).status_code
+        == 404
+    )
+    client.force_login(agent)
+    client.post(reverse("structures:invitation_decline", args=[membership.pk]))
+    assert _reload(membership).status == "REFUSEE"
 
 
 def test_add_unknown_email_keeps_typed_value(client, owner):
@@ -557,3 +596,38 @@ def test_journey_create_request_approve_then_member_sees_structure(
     response = client.get(reverse("structures:mine"))
     assert "Journey SARL" in response.content.decode()
     assert client.get(reverse("structures:detail", args=[structure.pk])).status_code == 200
+
+
+def test_transfer_list_offers_people_not_technical_api_accounts(client, owner, member):
+    from api.services import technical_account_create
+
+    account = technical_account_create(
+        structure=owner.structure, login="tech-erp", password="secret-123"
+    )
+    client.force_login(owner.user)
+    html = client.get(reverse("structures:detail", args=[owner.structure.pk])).content.decode()
+    assert f'<option value="{member.user_id}"' in html
+    assert f'<option value="{account.user_id}"' not in html
+
+
+def test_search_with_the_states_siret_says_why_not_without_raw_url(client):
+    """Issue 18 minor: the State is a recipient — never « request attachment » to it."""
+    state = StructureFactory(public=True, name="État — services de l'État")
+    CompanyRecordFactory(siret=state.identifier)
+    response = _client(client, UserFactory()).post(
+        reverse("structures:create"),
+        {"identifier_type": "SIRET", "identifier": state.identifier, "rechercher": "1"},
+    )
+    content = response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+    assert "est une structure publique" in content
+    assert "Demander mon rattachement à la structure existante" not in content
+    assert "?identifier_type=" not in content
+
+
+def test_search_of_a_closed_establishment_warns_at_once(client):
+    record = CompanyRecordFactory(is_active=False)
+    response = _client(client, UserFactory()).post(
+        reverse("structures:create"),
+        {"identifier_type": "SIRET", "identifier": record.siret, "rechercher": "1"},
+    )
+    assert "est fermé" in response.content.decode()

@@ -1,5 +1,8 @@
 """Sollicitations: routing, permissions, FSM statuses, e-mails, contact form, assistant intents."""
 
+import json
+import re
+
 import pytest
 from django.core import mail, signing
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +14,7 @@ from invoices.choices import InvoiceStatus, RejectionReason
 from support import services
 from support.assistant import assistant_answer
 from support.choices import Addressee, SollicitationStatus
-from support.forms import CAPTCHA_SALT
+from support.forms import captcha_verify, new_captcha
 from support.models import Sollicitation
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
 
@@ -123,8 +126,15 @@ def test_subcategory_must_belong_to_category(supplier_user):
     assert exc.value.field == "subcategory"
 
 
+def _captcha() -> tuple[str, int]:
+    """A fresh token and its answer, read from the question as a person would."""
+    question, token = new_captcha()
+    a, b = map(int, re.findall(r"\d+", question))
+    return token, a + b
+
+
 def _contact_data(answer_ok=True, **extra):
-    token = signing.dumps(7, salt=CAPTCHA_SALT)
+    token, answer = _captcha()
     return {
         "name": "Jeanne Visiteuse",
         "email": "jeanne@example.test",
@@ -133,7 +143,7 @@ def _contact_data(answer_ok=True, **extra):
         "subject": "Inscription",
         "body": "Je n'y arrive pas",
         "captcha_token": token,
-        "captcha_answer": "7" if answer_ok else "8",
+        "captcha_answer": str(answer if answer_ok else answer + 1),
         **extra,
     }
 
@@ -150,6 +160,62 @@ def test_contact_honeypot_and_rate_limit(client):
     for _ in range(5):
         assert client.post(reverse("support:contact"), _contact_data()).status_code == 200
     assert client.post(reverse("support:contact"), _contact_data()).status_code == 429
+
+
+def test_contact_captcha_token_does_not_reveal_the_answer():
+    question, token = new_captcha()
+    answer = sum(map(int, re.findall(r"\d+", question)))
+    # What anyone can read from the token without the server's key: its payload.
+    payload = json.loads(signing.b64_decode(token.split(":")[0].encode()))
+    assert payload != answer
+    assert answer not in (payload.values() if isinstance(payload, dict) else [payload])
+    assert str(answer) not in json.dumps(payload).replace(payload.get("h", ""), "").replace(
+        payload.get("n", ""), ""
+    )
+    # Only the answer to the question passes, and only once.
+    assert [n for n in range(2, 19) if n != answer and captcha_verify(token, n)] == []
+    assert captcha_verify(token, answer) is True
+    assert captcha_verify(token, answer) is False
+
+
+def test_contact_captcha_cannot_be_replayed(client):
+    data = _contact_data()
+    assert client.post(reverse("support:contact"), data).status_code == 200
+    replay = client.post(reverse("support:contact"), data)
+    assert replay.status_code == 400
+    assert "la réponse est incorrecte" in replay.content.decode()
+    assert Sollicitation.objects.count() == 1
+
+
+def test_contact_limit_holds_against_parallel_posts(client, monkeypatch):
+    """Posts that arrive while the first one is still being sent (as 8 parallel posts do) each
+    take their place in the hourly limit first: 5 are sent, the others get 429."""
+    real = services.sollicitation_create_anonymous
+    statuses = []
+
+    def slow_send(**kwargs):
+        if not statuses:  # the first post is in flight: 7 more arrive from the same address
+            statuses.append("first")
+            for _ in range(7):
+                statuses.append(
+                    client.post(reverse("support:contact"), _contact_data()).status_code
+                )
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "sollicitation_create_anonymous", slow_send)
+    assert client.post(reverse("support:contact"), _contact_data()).status_code == 200
+    assert sorted(statuses[1:]) == [200] * 4 + [429] * 3
+    assert Sollicitation.objects.count() == 5
+    assert client.post(reverse("support:contact"), _contact_data()).status_code == 429
+
+
+def test_contact_wrong_answers_do_not_use_up_the_limit(client):
+    for _ in range(6):
+        assert (
+            client.post(reverse("support:contact"), _contact_data(answer_ok=False)).status_code
+            == 400
+        )
+    assert client.post(reverse("support:contact"), _contact_data()).status_code == 200
 
 
 def test_create_view_shows_field_error(client, supplier_user):
@@ -240,3 +306,42 @@ def test_contact_form_still_works_when_the_cache_is_down(client, monkeypatch):
         monkeypatch.setattr(cache, name, down)
     response = client.get("/nous-contacter/")
     assert response.status_code == 200
+
+
+def test_assistant_dates_in_paris_time_and_hides_internal_sources(client, supplier_user, rejected):
+    """Issue 18 minor: 5 December at 00:36 Paris time is « 5 décembre », not the UTC 4th."""
+    import datetime
+
+    from django.urls import reverse
+
+    late = datetime.datetime(2026, 12, 4, 23, 36, tzinfo=datetime.UTC)  # 00:36 in Paris
+    rejected.events.update(created_at=late)
+    answer = assistant_answer(user=supplier_user, question="Où en est ma facture F-2024-001 ?")
+    assert "5 décembre 2026" in answer.text
+    client.force_login(supplier_user)
+    client.post(reverse("support:assistant"), {"question": "Comment recycler une facture ?"})
+    html = client.get(reverse("support:assistant")).content.decode()
+    assert "docs/" not in html
+    assert "seeds/" not in html
+    assert "Source : FAQ de l'émulateur." in html.replace("&#x27;", "'")
+
+
+def test_assistant_says_why_an_empty_question_gets_nothing(client, supplier_user):
+    from django.urls import reverse
+
+    client.force_login(supplier_user)
+    response = client.post(reverse("support:assistant"), {"question": ""}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # htmx shows 2xx answers only
+    assert "Votre question : saisissez une question." in response.content.decode()
+
+
+def test_invoice_choice_names_an_unreached_recipient_instead_of_a_question_mark(invoice_in):
+    from support.forms import SollicitationForm
+
+    invoice = invoice_in(
+        InvoiceStatus.A_RECYCLER, number="R-9", recipient=None, recipient_siret="11000201100044"
+    )
+    form = SollicitationForm(invoices=[invoice])
+    label = dict(form.fields["invoice"].choices)[invoice.pk]
+    assert "?" not in label
+    assert "SIRET 11000201100044 (non acheminée : À recycler)" in label
