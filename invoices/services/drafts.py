@@ -227,15 +227,11 @@ def check_intracom_parties(
 
 
 def _clean_lines(lines: Iterable[LineData | Mapping[str, Any]]) -> list[InvoiceLine]:
-<<<<<<< HEAD
+    lines = list(lines)
+    lines_count_check(count=len(lines))
     cleaned = [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
     check_out_of_scope_alone(cleaned)
     return cleaned
-=======
-    lines = list(lines)
-    lines_count_check(count=len(lines))
-    return [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
->>>>>>> main
 
 
 def store_lines(invoice: Invoice, cleaned: list[InvoiceLine]) -> None:

@@ -26,19 +26,16 @@ from invoices.services.common import (
     party_snapshot,
     require_member,
 )
-<<<<<<< HEAD
 from invoices.services.drafts import (
     LineData,
     check_intracom_parties,
+    check_out_of_scope_alone,
     draft_build,
     store_lines,
     store_totals,
 )
-=======
-from invoices.services.drafts import LineData, draft_build, store_lines, store_totals
 from invoices.services.drafts import _apply_header as apply_header
 from invoices.services.drafts import _clean_line as clean_line
->>>>>>> main
 from invoices.services.outbox import (
     outbox_enqueue,
     outbox_mark_processed,
@@ -124,9 +121,24 @@ def deposit_problems(
             refused.add(name)
             setattr(invoice, name, None if name in ("issue_date", "due_date") else "")
     lines = list(lines)
+    cleaned = []
     for position, raw in enumerate(lines, start=1):
         try:
-            clean_line(position, raw)
+            cleaned.append(clean_line(position, raw))
+        except ChorusError as exc:
+            problems.append(exc)
+    recipient = find_recipient(invoice.recipient_siret or "")
+    vat_checks = (
+        lambda: check_out_of_scope_alone(cleaned),
+        lambda: check_intracom_parties(
+            cleaned,
+            supplier=party_snapshot(supplier),
+            recipient=party_snapshot(recipient) if recipient is not None else None,
+        ),
+    )
+    for check in vat_checks:
+        try:
+            check()
         except ChorusError as exc:
             problems.append(exc)
     problems += [

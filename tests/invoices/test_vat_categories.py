@@ -165,3 +165,19 @@ def test_intracom_recycled_to_a_recipient_without_vat_number_is_refused(
     )
     invoice.refresh_from_db()
     assert invoice.status != InvoiceStatus.A_RECYCLER
+
+
+def test_deposit_problems_lists_the_vat_category_problems(supplier, supplier_user, recipient):
+    """The portal's « Valider et envoyer » shows every problem at once: these too."""
+    problems = services.deposit_problems(
+        supplier=supplier,
+        by=supplier_user,
+        lines=[OUT_OF_SCOPE, INTRACOM],
+        number="F-TVA-4",
+        recipient_siret=recipient.siret,
+        issue_date=timezone.localdate(),
+    )
+    messages = " ".join(problem.message for problem in problems)
+    assert "BR-O-11" in messages
+    assert "BR-IC-02" in messages
+    assert {"exemption_reason", "recipient_siret"} <= {problem.field for problem in problems}
