@@ -20,7 +20,6 @@ from invoices.choices import (
     PaymentMode,
     VatExemptionReason,
 )
-from invoices.formats.cii_writer import vat_category
 from invoices.models import Invoice, InvoiceLine, invoice_number_validator
 from invoices.services.common import (
     invoice_event_create,
@@ -29,7 +28,12 @@ from invoices.services.common import (
     require_member,
 )
 from invoices.totals import compute_totals, line_net
-from invoices.validators import date_check, lines_count_check, text_check
+from invoices.validators import (
+    date_check,
+    lines_count_check,
+    out_of_scope_alone_check,
+    text_check,
+)
 from structures.models import Structure
 
 HEADER_FIELDS = {
@@ -186,51 +190,11 @@ def _apply_header(invoice: Invoice, fields: Mapping[str, Any]) -> None:
         raise ChorusError("Devise : seul l'euro (EUR) est accepté.", field="currency")
 
 
-def check_out_of_scope_alone(lines: list[InvoiceLine]) -> None:
-    """An invoice out of the scope of VAT (category O) has only O lines (EN 16931 BR-O-11 to
-    BR-O-14): the others go on another invoice."""
-    categories = [vat_category(line.vat_rate, line.exemption_reason)[0] for line in lines]
-    if "O" in categories and set(categories) != {"O"}:
-        position = next(line.position for line in lines if line.exemption_reason != "HORS_CHAMP")
-        raise ChorusError(
-            f"Ligne {position} — motif d'exonération : une facture comportant une ligne « "
-            f"{VatExemptionReason.HORS_CHAMP.label} » ne peut comporter que des lignes hors du "
-            "champ de la TVA (EN 16931 BR-O-11 à BR-O-14) ; facturez les autres lignes sur une "
-            "autre facture.",
-            field="exemption_reason",
-        )
-
-
-def check_intracom_parties(
-    lines: list[InvoiceLine], *, supplier: Mapping[str, Any], recipient: Mapping[str, Any] | None
-) -> None:
-    """An intra-community supply (category K) names the seller's and the buyer's VAT
-    identifiers (EN 16931 BR-IC-02). `recipient`: its snapshot, None when the SIRET is unknown
-    (the routing refuses it later)."""
-    line = next((x for x in lines if x.exemption_reason == "LIVRAISON_INTRACOM"), None)
-    if line is None:
-        return
-    prefix = f"Ligne {line.position} — livraison intracommunautaire"
-    if not supplier.get("vat_number"):
-        raise ChorusError(
-            f"{prefix} : le n° de TVA intracommunautaire du fournisseur (BT-31) est obligatoire "
-            "(EN 16931 BR-IC-02) ; renseignez-le dans les paramètres de votre structure.",
-            field="vat_number",
-        )
-    if recipient is not None and not recipient.get("vat_number"):
-        raise ChorusError(
-            f"{prefix} : le destinataire « {recipient.get('name') or ''} » n'a pas de n° de TVA "
-            "intracommunautaire (BT-48), obligatoire pour une livraison intracommunautaire "
-            "(EN 16931 BR-IC-02).",
-            field="recipient_siret",
-        )
-
-
 def _clean_lines(lines: Iterable[LineData | Mapping[str, Any]]) -> list[InvoiceLine]:
     lines = list(lines)
     lines_count_check(count=len(lines))
     cleaned = [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
-    check_out_of_scope_alone(cleaned)
+    out_of_scope_alone_check(lines=cleaned)
     return cleaned
 
 

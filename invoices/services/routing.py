@@ -28,8 +28,6 @@ from invoices.services.common import (
 )
 from invoices.services.drafts import (
     LineData,
-    check_intracom_parties,
-    check_out_of_scope_alone,
     draft_build,
     store_lines,
     store_totals,
@@ -40,6 +38,7 @@ from invoices.services.outbox import (
     outbox_enqueue,
     outbox_mark_processed,
 )
+from invoices.validators import intracom_parties_check, out_of_scope_alone_check
 from structures.choices import IdentifierType
 from structures.models import Service, Structure
 
@@ -129,9 +128,9 @@ def deposit_problems(
             problems.append(exc)
     recipient = find_recipient(invoice.recipient_siret or "")
     vat_checks = (
-        lambda: check_out_of_scope_alone(cleaned),
-        lambda: check_intracom_parties(
-            cleaned,
+        lambda: out_of_scope_alone_check(lines=cleaned),
+        lambda: intracom_parties_check(
+            lines=cleaned,
             supplier=party_snapshot(supplier),
             recipient=party_snapshot(recipient) if recipient is not None else None,
         ),
@@ -183,8 +182,8 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
     recipient = find_recipient(invoice.recipient_siret)
     if recipient is not None:
         invoice.recipient_snapshot = party_snapshot(recipient)
-    check_intracom_parties(
-        lines,
+    intracom_parties_check(
+        lines=lines,
         supplier=invoice.supplier_snapshot,
         recipient=invoice.recipient_snapshot if recipient is not None else None,
     )

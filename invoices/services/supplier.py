@@ -16,9 +16,8 @@ from invoices.services.common import (
     party_snapshot,
     require_member,
 )
-from invoices.services.drafts import check_intracom_parties
 from invoices.services.routing import enqueue_routing, find_recipient
-from invoices.validators import text_check
+from invoices.validators import intracom_parties_check, text_check
 
 
 def invoice_recycle(
@@ -47,8 +46,8 @@ def invoice_recycle(
         ensure_can(invoice, "recycle")
         require_member(user=by, structure=invoice.supplier, role_label="fournisseur")
         recipient = find_recipient(recipient_siret)
-        check_intracom_parties(
-            list(invoice.lines.all()),
+        intracom_parties_check(
+            lines=list(invoice.lines.all()),
             supplier=invoice.supplier_snapshot,
             recipient=party_snapshot(recipient) if recipient is not None else None,
         )
