@@ -47,6 +47,11 @@ class CompanyRecord(models.Model):
         return self.siret[:9]
 
 
+def ej_matches(regex: str, number: str) -> bool:
+    """A structure's EJ format (its own data): the whole number matches; no format, anything."""
+    return not regex or re.fullmatch(regex, number) is not None
+
+
 class Structure(models.Model):
     """A "fiche structure": a supplier company (PRIVEE) or a public recipient (PUBLIQUE)."""
 
@@ -137,7 +142,7 @@ class Structure(models.Model):
         return "none"
 
     def ej_matches_format(self, number: str) -> bool:
-        return not self.ej_format_regex or re.fullmatch(self.ej_format_regex, number) is not None
+        return ej_matches(self.ej_format_regex, number)
 
 
 class Service(models.Model):

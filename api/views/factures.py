@@ -48,7 +48,6 @@ from invoices.choices import (
     DepositMode,
     InvoiceStatus,
     RejectionReason,
-    VatExemptionReason,
 )
 from invoices.documents import invoice_render_documents
 from invoices.models import Invoice, InvoiceDocument, InvoiceEvent
@@ -56,47 +55,32 @@ from invoices.selectors import invoice_list_issued, invoice_list_received, invoi
 from invoices.services import (
     MOTIF_MAX_LENGTH,
     LineData,
-    invoice_create_draft,
-    invoice_deposit,
     invoice_event_create,
-    invoice_make_available_to_accounting,
-    invoice_mandate,
-    invoice_mark_accounted,
-    invoice_mark_paid,
-    invoice_mark_service_done,
     invoice_process_rejection,
+    invoice_recipient_act,
     invoice_recycle,
-    invoice_reject,
-    invoice_send_to_recycle,
-    invoice_submit,
-    invoice_suspend,
     invoice_update_draft,
 )
 from invoices.services.attachments import (
-    invoice_add_attachments,
     invoice_complete_with_attachments,
     invoice_create_from_pdf,
     pdf_summary_line,
 )
-from invoices.services.common import membership_checks_memoised
+from invoices.services.deposit import (
+    TOLERANCES,
+    ApiDeposit,
+    invoice_deposit_from_api,
+    vat_from_code,
+)
+from invoices.services.recipient import recipient_action_for_target
 from invoices.uploads import KIND_ATTACHMENT, MAX_FILE_SIZE, MAX_TOTAL_SIZE, check_uploaded_file
 from invoices.validators import lines_count_check
 
 UNKNOWN_INVOICE_CODE = 20001
 TRANSITION_CODE = 20002
 FILE_TOO_BIG_CODE = 20003
-INCONSISTENT_AMOUNTS_CODE = 20303
 MAX_PAGE_SIZE = 10000
 API_MODES = (DepositMode.SAISIE_API, DepositMode.DEPOT_PDF_API, DepositMode.DEPOT_PDF_SIGNE_API)
-# `lignePosteTauxTva` codes of `recuperer/tauxtva` (chorus-pro.md §6.2): rate and 0 % motif.
-VAT_CODES = {
-    "TVA20": (Decimal("20"), ""),
-    "TVA10": (Decimal("10"), ""),
-    "TVA5": (Decimal("5.5"), ""),
-    "TVA2": (Decimal("2.1"), ""),
-    "TVA1": (Decimal("0"), VatExemptionReason.FRANCHISE_293B),
-    "TVA0": (Decimal("0"), ""),
-}
 
 
 def unknown_invoice(identifier: Any) -> ChorusError:
@@ -486,23 +470,14 @@ def _rejection_reason(motif: str) -> tuple[str, str]:
 
 
 def _apply_target(invoice: Invoice, target: str, *, by, motif: str, mandate: str) -> Invoice:
-    common = {"invoice_id": invoice.pk, "by": by}
-    if target == InvoiceStatus.SUSPENDUE:
-        return invoice_suspend(**common, reason=motif)
+    """One recipient action from the registry (`invoices.services.recipient`), by target status."""
+    action = recipient_action_for_target(target)
+    data: dict = {"mandate_number": mandate, "payment_date": timezone.localdate()}
     if target == InvoiceStatus.REJETEE:
-        reason, comment = _rejection_reason(motif)
-        return invoice_reject(**common, reason=reason, comment=comment)
-    if target == InvoiceStatus.A_RECYCLER:
-        return invoice_send_to_recycle(**common, comment=motif)
-    if target == InvoiceStatus.SERVICE_FAIT:
-        return invoice_mark_service_done(**common)
-    if target == InvoiceStatus.MANDATEE:
-        return invoice_mandate(**common, mandate_number=mandate)
-    if target == InvoiceStatus.MISE_A_DISPOSITION_COMPTABLE:
-        return invoice_make_available_to_accounting(**common)
-    if target == InvoiceStatus.COMPTABILISEE:
-        return invoice_mark_accounted(**common)
-    return invoice_mark_paid(**common, on=timezone.localdate(), amount=invoice.total_gross)
+        data["reason"], data["comment"] = _rejection_reason(motif)
+    else:
+        data["reason"] = data["comment"] = motif
+    return invoice_recipient_act(invoice_id=invoice.pk, by=by, action=action.name, data=data)
 
 
 class TraiterRecueView(CproView):
@@ -930,42 +905,8 @@ class AjouterFichierView(_FileView):
 # soumettre -------------------------------------------------------------------------------------
 def _vat(line: Body, *, exemption_motif: str, position: int) -> tuple[Decimal, str]:
     manual = _decimal(line.get("lignePosteTauxTvaManuel"), field=f"lignePoste[{position}]")
-    code = str(line.get("lignePosteTauxTva", "")).strip().upper()
-    exemption = ""
-    if manual is not None:
-        rate = manual
-    elif code in VAT_CODES:
-        rate, exemption = VAT_CODES[code]
-    elif code.startswith("TVA") and _is_number(code[3:]):
-        rate = Decimal(code[3:].replace(",", "."))
-    else:
-        raise ChorusError(
-            f"lignePoste[{position}].lignePosteTauxTva : taux « {code} » inconnu "
-            "(TVA20, TVA10, TVA5, TVA2, TVA1 ou lignePosteTauxTvaManuel).",
-            field="lignePosteTauxTva",
-        )
-    if rate == 0 and not exemption:
-        exemption = _exemption(exemption_motif)
-    return rate, exemption
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        return False
-    return True
-
-
-def _exemption(motif: str) -> str:
-    code = motif.strip().upper()
-    if code in VatExemptionReason.values:
-        return code
-    if "293" in code:
-        return VatExemptionReason.FRANCHISE_293B
-    if "283" in code or "AUTOLIQUIDATION" in code:
-        return VatExemptionReason.AUTOLIQUIDATION
-    return VatExemptionReason.EXONERATION_261 if code else ""
+    code = str(line.get("lignePosteTauxTva", ""))
+    return vat_from_code(code, manual=manual, exemption_motif=exemption_motif, position=position)
 
 
 def _lines(body: Body, *, exemption_motif: str) -> list[LineData]:
@@ -1018,21 +959,8 @@ def _header(body: Body, structure) -> dict:
     }
 
 
-def _check_amounts(invoice: Invoice, totals: Body) -> None:
-    expected = [
-        ("montantHtTotal", invoice.total_net, Decimal("0.01")),
-        ("montantTVA", invoice.total_vat, Decimal("0.05")),
-    ]
-    for key, actual, tolerance in expected:
-        sent = _decimal(totals.get(key), field=f"montantTotal.{key}")
-        if sent is not None and abs(sent - actual) > tolerance:
-            raise ChorusError(
-                f"montantTotal.{key} : {sent} ne correspond pas au total calculé sur les "
-                f"lignes ({actual}). Les contrôles de cohérence de la demande de paiement ne "
-                "sont pas valides.",
-                field=key,
-                code=str(INCONSISTENT_AMOUNTS_CODE),
-            )
+def _declared(totals: Body) -> dict[str, Decimal | None]:
+    return {key: _decimal(totals.get(key), field=f"montantTotal.{key}") for key in TOLERANCES}
 
 
 def _summary_line(totals: Body) -> LineData:
@@ -1045,11 +973,6 @@ def _summary_line(totals: Body) -> LineData:
         )
     gross = _decimal(totals.get("montantTtcTotal"), field="montantTotal.montantTtcTotal")
     return pdf_summary_line(total_net=net, total_vat=vat, total_gross=gross)
-
-
-def _auto_number(invoice: Invoice) -> str:
-    """Chorus numbers the invoice itself when `numeroFactureSaisi` is null (20 digits)."""
-    return f"{timezone.localdate().year}{invoice.pk:016d}"
 
 
 def _fingerprint(invoice: Invoice) -> str:
@@ -1095,49 +1018,28 @@ class SoumettreView(CproView):
                 code="interdit",
             )
         header = _header(body, structure)
-        number = str(body.get("numeroFactureSaisi", "")).strip()
-        totals = body.sub("montantTotal")
         exemption = str(body.sub("references").get("motifExonerationTva", ""))
         lines = _lines(body, exemption_motif=exemption)
-        extra_ids = _complementary_ids(body)
-        if mode == DepositMode.SAISIE_API and not lines:
-            raise ChorusError(
-                "lignePoste : au moins une ligne est obligatoire en SAISIE_API.",
-                field="lignePoste",
-            )
-        if mode == DepositMode.SAISIE_API and number and not extra_ids:
-            # The usual API deposit: typed lines, its own number, no attachment: one write.
-            invoice = invoice_deposit(
-                supplier=structure,
-                by=user,
-                lines=lines,
-                check=lambda built: _check_amounts(built, totals),
-                deposit_mode=mode,
-                number=number,
-                **header,
-            )
-            return self._deposited(invoice, structure)
-        # One transaction, one structure: draft, update and submit check the membership once.
-        with transaction.atomic(), membership_checks_memoised():
-            if mode == DepositMode.SAISIE_API:
-                invoice = invoice_create_draft(
-                    supplier=structure, by=user, lines=lines, deposit_mode=mode, **header
+        deposit = ApiDeposit(
+            mode=mode,
+            header=header,
+            number=str(body.get("numeroFactureSaisi", "")).strip(),
+            lines=lines,
+            declared=_declared(body.sub("montantTotal")),
+            attachment_ids=_complementary_ids(body),
+        )
+        invoice = invoice_deposit_from_api(
+            supplier=structure,
+            by=user,
+            deposit=deposit,
+            pdf_draft=lambda: self._pdf_draft(request, body, mode=mode, header=header, lines=lines),
+            attachments=lambda: [
+                _upload(f)
+                for f in _api_files(
+                    request, deposit.attachment_ids, field="pieceJointeComplementaire"
                 )
-            else:
-                invoice = self._pdf_draft(request, body, mode=mode, header=header, lines=lines)
-            if lines:
-                _check_amounts(invoice, totals)
-            extra = _api_files(request, extra_ids, field="pieceJointeComplementaire")
-            if extra:
-                invoice_add_attachments(
-                    invoice_id=invoice.pk, by=user, uploads=[_upload(f) for f in extra]
-                )
-            invoice = invoice_update_draft(
-                invoice_id=invoice.pk,
-                by=user,
-                number=number or invoice.number or _auto_number(invoice),
-            )
-            invoice = invoice_submit(invoice_id=invoice.pk, by=user)
+            ],
+        )
         return self._deposited(invoice, structure)
 
     def _deposited(self, invoice: Invoice, structure) -> Response:

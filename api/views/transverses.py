@@ -5,7 +5,6 @@ Code lists answer with the field names of the reference (chorus-pro.md §7.3); a
 """
 
 import base64
-import csv
 import io
 import zipfile
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from rest_framework.views import APIView
 from api.envelope import no_result, ok, page_info
 from api.views.base import CproView, cpro_schema
 from api.views.structures import bad_field, paginate
+from chorus.csv_export import csv_writer
 from invoices.choices import (
     Cadre,
     DepositMode,
@@ -423,7 +423,7 @@ def annuaire_csv() -> bytes:
     """The public directory: one line per active public structure and service (or one line with
     empty service columns), `;`-separated UTF-8, the header named after the API's fields."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer = csv_writer(buffer, delimiter=";", lineterminator="\n")
     writer.writerow(ANNUAIRE_HEADER)
     for structure in selectors.public_directory_rows():
         head = [
