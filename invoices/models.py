@@ -125,6 +125,16 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
         "mode de paiement", max_length=15, choices=PaymentMode.choices, blank=True
     )
     comment = models.TextField("commentaire", blank=True)
+    # The supplier's bank details chosen for this invoice (`codeCoordonneesBancairesFournisseur`);
+    # none: the supplier's default account at deposit. Copied into `supplier_snapshot`.
+    bank_account = models.ForeignKey(
+        "structures.BankAccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="coordonnée bancaire",
+    )
     credited_invoice = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

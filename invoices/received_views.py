@@ -6,7 +6,6 @@ access and the invoice's service among the member's services (otherwise 403). Mu
 and go through `invoices.services.recipient`.
 """
 
-import csv
 import io
 import json
 import zipfile
@@ -23,6 +22,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus import clock
+from chorus.csv_export import csv_writer
 from chorus.exceptions import ChorusError
 from invoices import dashboard as selectors
 from invoices import services
@@ -110,7 +110,7 @@ def received_export(request: HttpRequest) -> HttpResponse:
     )
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";")
+    writer = csv_writer(buffer, delimiter=";")
     writer.writerow(
         [
             "Identifiant",

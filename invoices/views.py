@@ -6,7 +6,6 @@ list selector): another tenant's invoice is a 404. Mutations are POST and call o
 
 import base64
 import binascii
-import csv
 import datetime
 import functools
 import json
@@ -21,7 +20,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -34,7 +32,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_fsm import can_proceed
 
 from accounts.selectors import user_can_deposit
+from chorus.csv_export import csv_lines
 from chorus.exceptions import ChorusError
+from chorus.files import stored_file_response
 from invoices import outcomes, selectors, services
 from invoices.choices import InvoiceStatus, InvoiceType
 from invoices.forms import (
@@ -198,17 +198,6 @@ def issued(request: HttpRequest) -> HttpResponse:
     return render(request, "invoices/issued.html", context, status=200 if form.is_valid() else 400)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with these characters as formulas (CSV injection).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _amount(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",")
 
@@ -230,12 +219,10 @@ CSV_HEADER = [
 ]
 
 
-def _csv_lines(qs: QuerySet[Invoice]) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow(CSV_HEADER)
+def _csv_rows(qs: QuerySet[Invoice]) -> Iterator[list]:
     for invoice in qs.order_by("-created_at", "-pk").iterator(chunk_size=2000):
         deposited = timezone.localtime(invoice.deposited_at) if invoice.deposited_at else None
-        cells = [
+        yield [
             invoice.number,
             invoice.get_type_display(),
             invoice.get_status_display(),
@@ -250,7 +237,6 @@ def _csv_lines(qs: QuerySet[Invoice]) -> Iterator[str]:
             _amount(invoice.total_gross),
             deposited.strftime("%d/%m/%Y %H:%M") if deposited else "",
         ]
-        yield writer.writerow([_cell(c) for c in cells])
 
 
 @require_GET
@@ -263,7 +249,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             "Filtres invalides : " + errors, status=400, content_type="text/plain; charset=utf-8"
         )
     response = StreamingHttpResponse(
-        _csv_lines(_filtered(request.user, form.cleaned_data)),
+        csv_lines(CSV_HEADER, _csv_rows(_filtered(request.user, form.cleaned_data))),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="factures-emises.csv"'
@@ -897,13 +883,6 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     if selectors.invoice_get_for_user(user=request.user, invoice_id=document.invoice_id) is None:
         raise Http404("Document introuvable.")
     document = InvoiceDocument.objects.get(pk=pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("Fichier absent de l'archive.") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.filename,
-        content_type=document.content_type or "application/octet-stream",
+    return stored_file_response(
+        document.file, filename=document.filename, content_type=document.content_type
     )

@@ -28,16 +28,27 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.envelope import LIBELLE_DEFAUT, LIBELLE_DEPOT, Body, error, no_result, ok, page_info
+from api.envelope import (
+    LIBELLE_DEFAUT,
+    LIBELLE_DEPOT,
+    Body,
+    blank,
+    error,
+    no_result,
+    ok,
+    page_info,
+)
 from api.idempotency import idempotent
 from api.models import ApiFile
 from api.serializers_factures import (
     REQUESTS,
     envelope_schema,
+    evenement,
     facture_detail,
     histo_action,
     histo_statut,
     is_status_change,
+    is_user_action,
     list_item,
     status_code,
 )
@@ -75,6 +86,7 @@ from invoices.services.deposit import (
 from invoices.services.recipient import recipient_action_for_target
 from invoices.uploads import KIND_ATTACHMENT, MAX_FILE_SIZE, MAX_TOTAL_SIZE, check_uploaded_file
 from invoices.validators import lines_count_check
+from structures.bank_services import bank_account_for_invoice
 
 UNKNOWN_INVOICE_CODE = 20001
 TRANSITION_CODE = 20002
@@ -165,6 +177,12 @@ def _date(value: Any, *, field: str) -> datetime.date | None:
         ) from None
 
 
+def _search_date(value: Any, *, field: str) -> datetime.date | None:
+    """A search period bound; GO's zero time.Time (year 1) means "no date"."""
+    day = _date(value, field=field)
+    return None if day is None or day.year <= 1 else day
+
+
 def _decimal(value: Any, *, field: str) -> Decimal | None:
     if value in (None, ""):
         return None
@@ -194,21 +212,22 @@ def _statuses(body: Body) -> list[str]:
 
 
 def _common_filters(qs: QuerySet[Invoice], body: Body) -> QuerySet[Invoice]:
-    """Filters shared by the supplier and recipient searches."""
-    if body.get("numeroFacture"):
+    """Filters shared by the supplier and recipient searches; a blank filter (0, "", null) is
+    no filter, as typed clients send every option (chorus-pro.md §8.5)."""
+    if body.filled("numeroFacture"):
         qs = qs.filter(number=str(body.get("numeroFacture")).strip())
     statuses = _statuses(body)
     if statuses:
         statuses = ["ERREUR_TECHNIQUE" if s == "TECHNIQUE_INCONNU" else s for s in statuses]
         qs = qs.filter(status__in=statuses)
-    if body.get("cadreFacturation"):
-        cadre = body.get("cadreFacturation")
-        if isinstance(cadre, dict):
-            cadre = Body(cadre).get("codeCadreFacturation")
+    cadre = body.filled("cadreFacturation")
+    if isinstance(cadre, dict):
+        cadre = Body(cadre).filled("codeCadreFacturation")
+    if cadre:
         qs = qs.filter(cadre=str(cadre))
-    if body.get("numeroBonCommande"):
+    if body.filled("numeroBonCommande"):
         qs = qs.filter(ej_number=str(body.get("numeroBonCommande")).strip())
-    if body.get("numeroMarche"):
+    if body.filled("numeroMarche"):
         qs = qs.none()  # no contract number is recorded on invoices
     periods = [
         ("periodeDateDepot", "deposited_at__date"),
@@ -216,16 +235,16 @@ def _common_filters(qs: QuerySet[Invoice], body: Body) -> QuerySet[Invoice]:
         ("periodeDateHeureEtatCourant", "updated_at__date"),
     ]
     for prefix, lookup in periods:
-        start = _date(body.get(f"{prefix}Du"), field=f"{prefix}Du")
-        end = _date(body.get(f"{prefix}Au"), field=f"{prefix}Au")
+        start = _search_date(body.filled(f"{prefix}Du"), field=f"{prefix}Du")
+        end = _search_date(body.filled(f"{prefix}Au"), field=f"{prefix}Au")
         if start:
             qs = qs.filter(**{f"{lookup}__gte": start})
         if end:
             qs = qs.filter(**{f"{lookup}__lte": end})
     amounts = [("HT", "total_net"), ("TTC", "total_gross"), ("APayer", "total_gross")]
     for suffix, field_name in amounts:
-        low = _decimal(body.get(f"montant{suffix}Min"), field=f"montant{suffix}Min")
-        high = _decimal(body.get(f"montant{suffix}Max"), field=f"montant{suffix}Max")
+        low = _decimal(body.filled(f"montant{suffix}Min"), field=f"montant{suffix}Min")
+        high = _decimal(body.filled(f"montant{suffix}Max"), field=f"montant{suffix}Max")
         if low is not None:
             qs = qs.filter(**{f"{field_name}__gte": low})
         if high is not None:
@@ -272,32 +291,38 @@ class RechercherFournisseurView(CproView):
         if InvoiceStatus.BROUILLON in _statuses(body):
             qs = _issued(request)
         qs = _common_filters(qs, body).prefetch_related("flux").select_related("created_by")
-        if body.get("numeroFluxDepot"):
+        if body.filled("numeroFluxDepot"):
             qs = qs.filter(flux__pk=_flux_id(body.get("numeroFluxDepot")))
-        if body.get("typeFacture"):
+        if body.filled("typeFacture"):
             qs = qs.filter(type=str(body.get("typeFacture")).upper())
-        if body.get("modeDepot"):
+        if body.filled("modeDepot"):
             qs = qs.filter(deposit_mode=str(body.get("modeDepot")).upper())
-        if body.get("rejetTraite") not in (None, ""):
-            processed = body.get("rejetTraite") in (True, "true", "OUI", "oui", 1)
-            qs = qs.filter(rejection_processed_at__isnull=not processed)
-        supplier_id = body.get("idFournisseur")
-        if supplier_id not in (None, "") and _id(supplier_id) != (
-            request.technical_account.structure_id
-        ):
+        # GO's zero value `false` is no filter either: only "processed rejections" filters.
+        if body.get("rejetTraite") in (True, "true", "OUI", "oui", 1):
+            qs = qs.filter(rejection_processed_at__isnull=False)
+        elif body.get("rejetTraite") in ("NON", "non"):
+            qs = qs.filter(rejection_processed_at__isnull=True)
+        supplier_id = body.filled("idFournisseur")
+        if supplier_id is not None and _id(supplier_id) != (request.technical_account.structure_id):
             qs = qs.none()
-        if body.get("numeroFactureOrigine"):
+        if body.filled("idServiceFournisseur"):
+            qs = qs.none()  # suppliers have no services in this emulator
+        if body.filled("numeroFactureOrigine"):
             qs = qs.filter(credited_invoice__number=str(body.get("numeroFactureOrigine")))
-        recipients = _as_list(body.get("listeDestinataire"))
+        recipients = [r for r in _as_list(body.get("listeDestinataire")) if not blank(r)]
+        condition = Q()
+        for item in recipients:
+            item = Body(item)
+            part = Q()
+            if item.filled("idDestinataire"):
+                part &= Q(recipient_id=_id(item.get("idDestinataire")))
+            services = [
+                _id(s) for s in _as_list(item.get("listeIdServiceExecutant")) if not blank(s)
+            ]
+            if services:
+                part &= Q(service_id__in=services)
+            condition |= part
         if recipients:
-            condition = Q()
-            for item in recipients:
-                item = Body(item)
-                part = Q(recipient_id=_id(item.get("idDestinataire")))
-                services = [_id(s) for s in _as_list(item.get("listeIdServiceExecutant"))]
-                if services:
-                    part &= Q(service_id__in=services)
-                condition |= part
             qs = qs.filter(condition)
         page, size = _page(body.sub("rechercheFactureParFournisseur"))
         invoices, info = _paged(qs.distinct(), page, size)
@@ -319,23 +344,24 @@ class RechercherRecipiendaireView(CproView):
     def post(self, request: Request) -> Response:
         body = self.body(request)
         qs = _common_filters(_received(request), body).annotate(downloaded=_downloaded())
-        kind = str(body.get("typeDemandePaiement", "FACTURE")).upper()
+        kind = str(body.filled("typeDemandePaiement") or "FACTURE").upper()
         if kind != "FACTURE":
             qs = qs.none()  # no works invoices (FACTURE_TRAVAUX) in this emulator
-        if body.get("idDestinataire") not in (None, ""):
+        if body.filled("idDestinataire"):
             qs = qs.filter(recipient_id=_id(body.get("idDestinataire")))
-        if body.get("idServiceExecutant") not in (None, ""):
+        if body.filled("idServiceExecutant"):
             qs = qs.filter(service_id=_id(body.get("idServiceExecutant")))
-        types = [str(t).upper() for t in _as_list(body.get("listeTypeFacture"))]
+        types = [str(t).upper() for t in _as_list(body.get("listeTypeFacture")) if not blank(t)]
         if types:
             qs = qs.filter(type__in=types)
         if body.get("factureTelechargeeParDestinataire") not in (None, ""):
             wanted = body.get("factureTelechargeeParDestinataire") in (True, "true", "OUI", 1)
             qs = qs.filter(downloaded=wanted)
         suppliers = _as_list(body.get("listeFournisseurs"))
-        if suppliers:
-            ids = [_id(Body(item).get("idFournisseur")) for item in suppliers]
-            qs = qs.filter(supplier_id__in=[i for i in ids if i is not None])
+        ids = [_id(Body(item).filled("idFournisseur")) for item in suppliers if not blank(item)]
+        ids = [i for i in ids if i]
+        if ids:
+            qs = qs.filter(supplier_id__in=ids)
         params = body.sub("paramRecherche")
         page, size = _page(params)
         maximum = _id(params.get("nbResultatsMaximum"))
@@ -403,17 +429,27 @@ class ConsulterHistoriqueView(CproView):
         invoice = _visible(request, _required_id(body, "idFacture", "identifiantFactureCPP"))
         events = list(invoice_timeline(invoice=invoice))
         statuses = [histo_statut(e) for e in reversed(events) if is_status_change(e)]
-        actions = [
-            histo_action(e)
+        actions = [histo_action(e) for e in reversed(events) if is_user_action(e)]
+        others = [
+            evenement(e)
             for e in reversed(events)
             if not is_status_change(e)
+            and not is_user_action(e)
             and e.to_status != InvoiceStatus.BROUILLON
             and not e.action.startswith("chorus.invoice.draft_")
         ]
         maximum = _id(body.get("nbResultatsMaximum"))
         if maximum is not None and maximum > 0:
-            statuses, actions = statuses[:maximum], actions[:maximum]
-        last = actions[0] if actions else None
+            statuses, actions, others = statuses[:maximum], actions[:maximum], others[:maximum]
+        # No action yet: an empty object, never null codes (PHP checks the vocabulary, §8.5).
+        last = (
+            {
+                "derniereActionCode": actions[0]["histoActionCode"],
+                "derniereActionId": actions[0]["histoActionId"],
+            }
+            if actions
+            else {}
+        )
         return ok(
             {
                 "idFacture": invoice.pk,
@@ -423,19 +459,27 @@ class ConsulterHistoriqueView(CproView):
                 "historiquesDesStatuts": {
                     "histoStatut": statuses,
                     **page_info(page=1, size=max(len(statuses), 1), total=len(statuses)),
+                    **_histo_page("HistoStatut", len(statuses)),
                 },
                 "historiquesDesActionsUtilisateurs": {
                     "histoAction": actions,
-                    **page_info(page=1, size=max(len(actions), 1), total=len(actions)),
+                    **_histo_page("HistoAction", len(actions)),
                 },
-                "historiquesDesEvenementsComplementaires": {"evenement": []},
-                "derniereAction": {
-                    "derniereActionCode": last["histoActionCode"] if last else None,
-                    "derniereActionId": last["histoActionId"] if last else None,
+                "historiquesDesEvenementsComplementaires": {
+                    "evenement": others,
+                    **_histo_page("Evenement", len(others)),
                 },
+                "derniereAction": last,
             },
             libelle=LIBELLE_DEFAUT,
         )
+
+
+def _histo_page(suffix: str, total: int) -> dict[str, int]:
+    """The paging keys of one history block, suffixed (`pageCouranteHistoAction`, …): GO and
+    the PHP classes of the official spec read these names."""
+    info = page_info(page=1, size=max(total, 1), total=total)
+    return {f"{key}{suffix}": value for key, value in info.items()}
 
 
 # traiter/recue ---------------------------------------------------------------------------------
@@ -849,25 +893,40 @@ class DeposerPdfView(_FileView):
             api_file = _store_api_file(
                 request, name=name, content=content, content_type="application/pdf", invoice=invoice
             )
-        return ok(
-            {
-                "pieceJointeId": api_file.pk,
-                "numeroFacture": prefill.number or None,
-                "dateFacture": prefill.issue_date.isoformat() if prefill.issue_date else None,
-                "codeDestinataire": prefill.recipient_siret or None,
-                "codeServiceExecutant": prefill.service_code or None,
-                "codeFournisseur": structure.identifier,
-                "codeDeviseFacture": "EUR",
-                "typeFacture": prefill.type or None,
-                "typeTva": None,
-                "numeroBonCommande": prefill.ej_number or None,
-                "montantHtTotal": _amount_or_none(prefill.total_net),
-                "montantTVA": _amount_or_none(prefill.total_vat),
-                "montantTtcAvantRemiseGlobalTTC": _amount_or_none(prefill.total_gross),
-                "montantAPayer": _amount_or_none(prefill.total_gross),
-            },
-            libelle=LIBELLE_DEPOT,
-        )
+        answer = {
+            "pieceJointeId": api_file.pk,
+            "numeroFacture": prefill.number or None,
+            "dateFacture": prefill.issue_date.isoformat() if prefill.issue_date else None,
+            "codeDestinataire": prefill.recipient_siret or None,
+            "codeServiceExecutant": prefill.service_code or None,
+            "codeFournisseur": structure.identifier,
+            "codeDeviseFacture": "EUR",
+            # Closed vocabularies, never null (chorus-pro.md §8.5): a type code 380 (or no
+            # code read) is a FACTURE, 381/261/262 an AVOIR.
+            "typeFacture": "AVOIR" if prefill.type == "AVOIR" else "FACTURE",
+            "typeTva": _type_tva(prefill.total_net, prefill.total_vat),
+            "numeroBonCommande": prefill.ej_number or None,
+            "montantHtTotal": _amount_or_none(prefill.total_net),
+            "montantTVA": _amount_or_none(prefill.total_vat),
+            "montantTtcAvantRemiseGlobalTTC": _amount_or_none(prefill.total_gross),
+            "montantAPayer": _amount_or_none(prefill.total_gross),
+        }
+        # A date the OCR did not find is left out rather than null: the PHP classes of the spec
+        # and GO's Date cannot decode a null date (null strings and amounts they accept).
+        if answer["dateFacture"] is None:
+            del answer["dateFacture"]
+        return ok(answer, libelle=LIBELLE_DEPOT)
+
+
+# `typeTva` of the official vocabulary (SWG `WsRetourDeposerPdfFacture`).
+TYPES_TVA = ("TVA_SUR_DEBIT", "TVA_SUR_ENCAISSEMENT", "EXONERATION", "SANS_TVA")
+
+
+def _type_tva(total_net: Decimal | None, total_vat: Decimal | None) -> str:
+    """VAT on debits by default; EXONERATION when the PDF shows a positive net and no VAT."""
+    if total_vat is not None and total_vat == 0 and total_net:
+        return "EXONERATION"
+    return "TVA_SUR_DEBIT"
 
 
 class AjouterFichierView(_FileView):
@@ -1018,6 +1077,11 @@ class SoumettreView(CproView):
                 code="interdit",
             )
         header = _header(body, structure)
+        # The supplier's chosen bank details (`recuperer/coordbanc/valides`); 0/""/null: the
+        # structure's default account at deposit.
+        bank_code = body.sub("fournisseur").filled("codeCoordonneesBancairesFournisseur")
+        if bank_code is not None:
+            header["bank_account"] = bank_account_for_invoice(structure=structure, code=bank_code)
         exemption = str(body.sub("references").get("motifExonerationTva", ""))
         lines = _lines(body, exemption_motif=exemption)
         deposit = ApiDeposit(

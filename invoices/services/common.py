@@ -287,6 +287,28 @@ def party_snapshot(structure: Structure) -> dict[str, str]:
     }
 
 
+def bank_snapshot(invoice) -> dict[str, str]:
+    """IBAN/BIC of the invoice's chosen bank account, else of the supplier's default active one
+    (issue 15): written into the supplier snapshot at deposit, read by the CII/UBL writers."""
+    from structures.models import BankAccount
+
+    account = invoice.bank_account if invoice.bank_account_id else None
+    if account is not None and account.structure_id != invoice.supplier_id:
+        raise ChorusError(
+            "Coordonnées bancaires : le compte choisi n'appartient pas au fournisseur.",
+            field="bank_account",
+        )
+    if account is None:
+        account = BankAccount.objects.filter(
+            structure_id=invoice.supplier_id, is_active=True, is_default=True
+        ).first()
+        if account is not None:
+            invoice.bank_account = account
+    if account is None:
+        return {}
+    return {"iban": account.iban, "bic": account.bic, "bank_account_label": account.label}
+
+
 def parse_decimal(value: Any, *, field: str, label: str) -> Decimal:
     try:
         result = Decimal(str(value).strip().replace(",", "."))
