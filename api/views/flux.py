@@ -24,7 +24,8 @@ from api.faults import fault_flux_outcome
 from api.idempotency import idempotent
 from api.serializers_factures import date_str, datetime_str, envelope_schema, request_schema
 from api.views.base import CproView, cpro_schema
-from api.views.factures import _decode_base64, _decoded_size, _FileView, _flux_id
+from api.views.factures.common import _decode_base64, _decoded_size, _flux_id
+from api.views.factures.files import _FileView
 from chorus.exceptions import ChorusError
 from invoices.flux import MAX_UPLOAD_BYTES, flux_deposit, flux_precheck
 from invoices.formats.report import BLOCKING

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from api.envelope import Body, error, no_result, ok
 from api.models import ApiFile
 from api.views.base import CproView, cpro_schema
-from api.views.factures import TelechargerGroupeView
+from api.views.factures.download import TelechargerGroupeView
 from api.views.structures import UNKNOWN_STRUCTURE, paginate
 from api.views.transverses import TYPES_PJ
 from chorus.exceptions import ChorusError

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from api.views.factures import MAX_GROUP_INVOICES
+from api.views.factures.download import MAX_GROUP_INVOICES
 from invoices.models import InvoiceEvent
 from tests.api.test_factures import (  # noqa: F401 — fixtures
     recipient_account,

@@ -635,7 +635,7 @@ def test_telecharger_groupe_pdf_and_pivot_zip(submit, recipient_api):
 
 def test_telecharger_groupe_over_120_mb_is_413(submit, recipient_api, monkeypatch):
     invoice = submit()
-    monkeypatch.setattr("api.views.factures.MAX_TOTAL_SIZE", 10)
+    monkeypatch.setattr("api.views.factures.download.MAX_TOTAL_SIZE", 10)
     response = recipient_api.post(
         "factures/v1/telecharger/groupe",
         {"format": "PDF", "listeFacture": [{"idFacture": invoice.pk}]},
