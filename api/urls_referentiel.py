@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from api.views import engagements, pieces_jointes, structures, transverses, utilisateurs
+from api.views import (
+    annuaire,
+    engagements,
+    pieces_jointes,
+    structures,
+    transverses,
+    utilisateurs,
+)
 
 T = "transverses/v1/"
 R = T + "recuperer/"
@@ -37,21 +44,21 @@ urlpatterns = [
     ),
     path(
         R + "coordbanc/valides",
-        transverses.RecupererCoordonneesBancairesValidesView.as_view(),
+        annuaire.RecupererCoordonneesBancairesValidesView.as_view(),
     ),
     path(
         R + "structures/actives/fournisseur",
-        transverses.StructuresActivesFournisseurView.as_view(),
+        annuaire.StructuresActivesFournisseurView.as_view(),
     ),
     path(
         R + "structures/actives/destinataire",
-        transverses.StructuresActivesDestinataireView.as_view(),
+        annuaire.StructuresActivesDestinataireView.as_view(),
     ),
-    path(T + "rechercher/destinataire", transverses.RechercherDestinataireView.as_view()),
-    path(T + "consulter/information/siret", transverses.ConsulterInformationSiretView.as_view()),
+    path(T + "rechercher/destinataire", annuaire.RechercherDestinataireView.as_view()),
+    path(T + "consulter/information/siret", annuaire.ConsulterInformationSiretView.as_view()),
     path(
         T + "telecharger/annuaire/destinataire",
-        transverses.TelechargerAnnuaireDestinataireView.as_view(),
+        annuaire.TelechargerAnnuaireDestinataireView.as_view(),
     ),
     path(T + "rechercher/pj/structure", pieces_jointes.RechercherPjStructureView.as_view()),
     path(T + "rechercher/pj/moncompte", pieces_jointes.RechercherPjMonCompteView.as_view()),
