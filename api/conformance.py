@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from api.models_sandbox import RequestLogEntry
+from api.models.sandbox import RequestLogEntry
 from invoices.choices import InvoiceStatus
 from invoices.formats.detect import SYNTAXE_FLUX
 from invoices.models import Flux, Invoice, InvoiceEvent

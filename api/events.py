@@ -20,7 +20,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 
-from api.models_sandbox import ApiEvent, EventConsumer
+from api.models.sandbox import ApiEvent, EventConsumer
 from chorus.exceptions import ChorusError
 from invoices.cdar import cdar_code
 from invoices.choices import RECIPIENT_VISIBLE_STATUSES

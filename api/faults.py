@@ -23,7 +23,7 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from api.errors import gateway_refusal
-from api.models_sandbox import FaultKind, FaultRule
+from api.models.sandbox import FaultKind, FaultRule
 from api.requestlog import identify
 from chorus.exceptions import ChorusError
 from invoices.models import FluxState

@@ -22,7 +22,7 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from api.authentication import _decode_cpro_account
 from api.models import TechnicalAccount
-from api.models_sandbox import RequestLogEntry
+from api.models.sandbox import RequestLogEntry
 from api.parsers import json_depth_exceeds
 from chorus.csv_export import csv_text
 from structures.models import Structure

@@ -48,7 +48,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from api.events import event_as_json, events_sequence, events_visible
-from api.models_sandbox import ApiEvent, WebhookDelivery, WebhookSubscription
+from api.models.sandbox import ApiEvent, WebhookDelivery, WebhookSubscription
 from chorus.exceptions import ChorusError
 from structures.models import Structure
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from api.models_sandbox import RequestLogEntry
+from api.models.sandbox import RequestLogEntry
 from invoices.choices import InvoiceStatus
 from invoices.formats.detect import SYNTAXE_FLUX
 from invoices.models import Flux

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from api.events import events_feed
-from api.models_sandbox import ApiEvent, WebhookDelivery
+from api.models.sandbox import ApiEvent, WebhookDelivery
 from api.tasks import webhooks_dispatch
 from invoices.choices import InvoiceStatus
 from invoices.flux import flux_deposit

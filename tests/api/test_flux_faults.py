@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from api.models_sandbox import FaultRule
+from api.models.sandbox import FaultRule
 from chorus.exceptions import ChorusError
 from invoices.flux import flux_deposit
 from invoices.models import Flux, FluxState, Invoice

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from api.models_sandbox import FaultRule, RequestLogEntry
+from api.models.sandbox import FaultRule, RequestLogEntry
 from api.requestlog import mask_value
 
 HEALTH = "transverses/v1/health-check"

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from api.models_sandbox import WebhookDelivery
+from api.models.sandbox import WebhookDelivery
 from api.tasks import webhooks_dispatch
 from invoices.choices import InvoiceStatus
 from tests.api.test_events import change, control_get, control_post, invoice  # noqa: F401

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from api.models_sandbox import RequestLogEntry
+from api.models.sandbox import RequestLogEntry
 from api.requestlog import request_log_export
 from chorus.csv_export import csv_cell
 from invoices.choices import InvoiceStatus

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from api.conformance import conformance_report, conformance_run
 from api.models import TechnicalAccount
-from api.models_sandbox import RequestLogEntry
+from api.models.sandbox import RequestLogEntry
 
 
 class Command(BaseCommand):

@@ -3,6 +3,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("api.urls_factures")),
-    path("", include("api.urls_referentiel")),
+    path("", include("api.urls.factures")),
+    path("", include("api.urls.referentiel")),
 ]

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from api.raccordement import LOGIN_MAX_LENGTH, NAME_MAX_LENGTH
+from api.raccordement.services import LOGIN_MAX_LENGTH, NAME_MAX_LENGTH
 
 
 class ApplicationForm(forms.Form):

@@ -139,4 +139,4 @@ class ApiFile(models.Model):
         return f"{self.pk} {self.filename}"
 
 
-from api.models_sandbox import *  # noqa: E402, F403
+from api.models.sandbox import *  # noqa: E402, F403

@@ -25,7 +25,7 @@ from api.faults import (
     fault_rules_for,
 )
 from api.models import TechnicalAccount
-from api.models_sandbox import FaultKind, FaultRule, WebhookDelivery, WebhookSubscription
+from api.models.sandbox import FaultKind, FaultRule, WebhookDelivery, WebhookSubscription
 from api.requestlog import entry_as_json, request_log_export, request_log_page
 from api.webhooks import (
     delivery_as_json,

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from oauth2_provider.models import get_application_model
 
-from api.forms import ApplicationForm, TechnicalAccountForm
 from api.models import TechnicalAccount
-from api.raccordement import (
+from api.raccordement.forms import ApplicationForm, TechnicalAccountForm
+from api.raccordement.services import (
     api_application_create,
     api_application_delete,
     technical_account_deactivate,

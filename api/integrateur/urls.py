@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api import sandbox_views as v
+from api.integrateur import views as v
 
 app_name = "integrateur"
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import portal_views as v
+from api.raccordement import views as v
 
 app_name = "raccordement"
 
