@@ -22,10 +22,10 @@ from rest_framework.response import Response
 from api.envelope import LIBELLE_DEPOT, LIBELLE_TRANSVERSE, Body, error, ok
 from api.faults import fault_flux_outcome
 from api.idempotency import idempotent
-from api.serializers_factures import date_str, datetime_str, envelope_schema, request_schema
 from api.views.base import CproView, cpro_schema
 from api.views.factures.common import _decode_base64, _decoded_size, _flux_id
 from api.views.factures.files import _FileView
+from api.views.factures.serializers import date_str, datetime_str, envelope_schema, request_schema
 from chorus.exceptions import ChorusError
 from invoices.flux import MAX_UPLOAD_BYTES, flux_deposit, flux_precheck
 from invoices.formats.report import BLOCKING

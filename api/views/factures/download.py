@@ -15,13 +15,13 @@ from api.envelope import (
     error,
     ok,
 )
-from api.serializers_factures import (
-    REQUESTS,
-    envelope_schema,
-)
 from api.views.base import CproView, cpro_schema
 from api.views.factures.common import _as_list, _id, unknown_invoice
 from api.views.factures.search import _visible
+from api.views.factures.serializers import (
+    REQUESTS,
+    envelope_schema,
+)
 from chorus.exceptions import ChorusError
 from invoices.documents import invoice_render_documents
 from invoices.models import Invoice, InvoiceDocument

@@ -19,12 +19,12 @@ from api.envelope import (
 )
 from api.idempotency import idempotent
 from api.models import ApiFile
-from api.serializers_factures import (
+from api.views.base import CproView, cpro_schema
+from api.views.factures.common import FILE_TOO_BIG_CODE, _decode_base64, _decoded_size
+from api.views.factures.serializers import (
     REQUESTS,
     envelope_schema,
 )
-from api.views.base import CproView, cpro_schema
-from api.views.factures.common import FILE_TOO_BIG_CODE, _decode_base64, _decoded_size
 from chorus.exceptions import ChorusError
 from invoices.services.attachments import (
     invoice_create_from_pdf,

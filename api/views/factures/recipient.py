@@ -10,13 +10,13 @@ from api.envelope import (
     LIBELLE_DEFAUT,
     ok,
 )
-from api.serializers_factures import (
+from api.views.base import CproView, cpro_schema
+from api.views.factures.common import TRANSITION_CODE, _get, _received, _required_id
+from api.views.factures.serializers import (
     REQUESTS,
     envelope_schema,
     status_code,
 )
-from api.views.base import CproView, cpro_schema
-from api.views.factures.common import TRANSITION_CODE, _get, _received, _required_id
 from chorus.exceptions import ChorusError
 from invoices.choices import (
     InvoiceStatus,

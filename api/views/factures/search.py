@@ -13,18 +13,6 @@ from api.envelope import (
     ok,
     page_info,
 )
-from api.serializers_factures import (
-    REQUESTS,
-    envelope_schema,
-    evenement,
-    facture_detail,
-    histo_action,
-    histo_statut,
-    is_status_change,
-    is_user_action,
-    list_item,
-    status_code,
-)
 from api.views.base import CproView, cpro_schema
 from api.views.factures.common import (
     _as_list,
@@ -39,6 +27,18 @@ from api.views.factures.common import (
     _received,
     _required_id,
     _statuses,
+)
+from api.views.factures.serializers import (
+    REQUESTS,
+    envelope_schema,
+    evenement,
+    facture_detail,
+    histo_action,
+    histo_statut,
+    is_status_change,
+    is_user_action,
+    list_item,
+    status_code,
 )
 from invoices.choices import (
     InvoiceStatus,

@@ -17,12 +17,12 @@ from api.envelope import (
 )
 from api.idempotency import idempotent
 from api.models import ApiFile
-from api.serializers_factures import (
+from api.views.base import CproView, cpro_schema
+from api.views.factures.common import API_MODES, _as_list, _date, _decimal
+from api.views.factures.serializers import (
     REQUESTS,
     envelope_schema,
 )
-from api.views.base import CproView, cpro_schema
-from api.views.factures.common import API_MODES, _as_list, _date, _decimal
 from api.views.factures.supplier import _api_files, _complementary_ids, _deposit_answer, _upload
 from chorus.exceptions import ChorusError
 from invoices.choices import (

@@ -15,13 +15,13 @@ from api.envelope import (
     ok,
 )
 from api.models import ApiFile
-from api.serializers_factures import (
+from api.views.base import CproView, cpro_schema
+from api.views.factures.common import _as_list, _get, _id, _issued, _required_id, unknown_invoice
+from api.views.factures.serializers import (
     REQUESTS,
     envelope_schema,
     status_code,
 )
-from api.views.base import CproView, cpro_schema
-from api.views.factures.common import _as_list, _get, _id, _issued, _required_id, unknown_invoice
 from chorus.exceptions import ChorusError
 from invoices.models import Invoice
 from invoices.services import (
