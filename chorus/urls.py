@@ -17,7 +17,7 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("structures/", include("structures.urls")),
-    path("annuaire/", include("structures.directory_urls")),
+    path("annuaire/", include("structures.directory.urls")),
     path("factures-recues/", include("invoices.received_urls")),
     path("factures/", include("invoices.urls")),
     path("flux/", include("invoices.flux_urls")),

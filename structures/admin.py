@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from chorus.exceptions import ChorusError
-from structures.bank_services import clean_bic, clean_iban
+from structures.bank_accounts.services import clean_bic, clean_iban
 from structures.models import (
     BankAccount,
     CompanyRecord,

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from structures import bank_views, settings_views, views
+from structures import views
+from structures.bank_accounts import views as bank_views
+from structures.settings import views as settings_views
 
 app_name = "structures"
 

@@ -18,7 +18,7 @@ from api.views.structures import UNKNOWN_STRUCTURE, bad_field, paginate
 from api.views.transverses import _liste
 from chorus.csv_export import csv_writer
 from structures import selectors
-from structures.bank_services import bank_accounts_active
+from structures.bank_accounts.services import bank_accounts_active
 from structures.choices import StructureKind
 from structures.models import CompanyRecord
 from structures.validators import validate_siret

@@ -452,7 +452,7 @@ IBAN_2 = "FR1420041010050500013M02606"
 
 @pytest.fixture
 def bank_accounts(supplier_ready, supplier_structure):
-    from structures.bank_services import bank_account_create
+    from structures.bank_accounts.services import bank_account_create
     from tests.factories import MembershipFactory
 
     owner = MembershipFactory(principal=True, structure=supplier_structure)
@@ -586,7 +586,7 @@ def test_soumettre_with_an_unknown_bank_account_is_a_clear_chorus_error(
 def test_soumettre_with_another_structures_bank_account_is_refused(
     api, supplier_ready, recipient_structure, django_capture_on_commit_callbacks
 ):
-    from structures.bank_services import bank_account_create
+    from structures.bank_accounts.services import bank_account_create
     from tests.factories import MembershipFactory
 
     stranger = MembershipFactory(principal=True)

@@ -20,8 +20,6 @@ LEFT_TO_SPLIT: dict[str, int] = {
     "invoices/formats/validate.py": 930,
     "invoices/models.py": 665,
     "invoices/views.py": 909,
-    "structures/services.py": 743,
-    "structures/settings_services.py": 833,
 }
 
 

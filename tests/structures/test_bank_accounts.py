@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from chorus.exceptions import ChorusError
-from structures import bank_services
 from structures.admin import BankAccountForm
+from structures.bank_accounts import services as bank_services
 from structures.models import BankAccount, StructureLog
 from tests.factories import MembershipFactory, StructureFactory
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 
 from chorus.exceptions import ChorusError
-from structures import settings_services as svc
 from structures.choices import AccessLevel, PublicCategory
 from structures.models import EngagementJuridique, Membership, Service, Structure, StructureLog
+from structures.settings import services as svc
 from tests.factories import (
     EngagementJuridiqueFactory,
     MembershipFactory,

@@ -44,7 +44,7 @@ from invoices.services.deposit import (
     vat_from_code,
 )
 from invoices.validators import lines_count_check
-from structures.bank_services import bank_account_for_invoice
+from structures.bank_accounts.services import bank_account_for_invoice
 
 
 # soumettre -------------------------------------------------------------------------------------

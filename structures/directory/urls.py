@@ -1,6 +1,6 @@
 from django.urls import path
 
-from structures import directory_views as views
+from structures.directory import views
 
 app_name = "annuaire"
 

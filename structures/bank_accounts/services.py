@@ -15,7 +15,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from chorus.exceptions import ChorusError
 from structures.choices import MembershipRole, MembershipStatus
 from structures.models import BankAccount, Membership, Structure
-from structures.services import _lock_structure, structure_log
+from structures.services.common import _lock_structure, structure_log
 
 LABEL_MAX = 100
 

@@ -1,5 +1,5 @@
 """Forms of a public structure's settings pages: they shape input, the rules live in
-structures.settings_services."""
+structures.settings.services."""
 
 from decimal import Decimal, InvalidOperation
 

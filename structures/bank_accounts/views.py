@@ -1,7 +1,7 @@
 """Portal page « Coordonnées bancaires » of a structure: list, add, default, deactivate.
 
 The principal manager only (another member: French 403; anybody else: 404). Mutations are POST;
-every change is written to the structure's history by `structures.bank_services`.
+every change is written to the structure's history by `structures.bank_accounts.services`.
 """
 
 from django import forms
@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chorus.exceptions import ChorusError
-from structures import bank_services
+from structures.bank_accounts import services as bank_services
 from structures.models import BankAccount, Membership
 from structures.views import principal_required
 

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chorus.exceptions import ChorusError
 from structures import selectors
-from structures import settings_services as services
 from structures.models import EngagementJuridique, Membership, Service
-from structures.settings_forms import (
+from structures.settings import services as services
+from structures.settings.forms import (
     BillingParametersForm,
     EngagementForm,
     EngagementImportForm,

@@ -1,0 +1,1 @@
+"""A structure's bank accounts (`/structures/<id>/coordonnees-bancaires/`): rules in `services`."""
