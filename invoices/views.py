@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_fsm import can_proceed
 
 from accounts.selectors import user_can_deposit
+from chorus import clock
 from chorus.exceptions import ChorusError
 from invoices import outcomes, selectors, services
 from invoices.choices import InvoiceStatus, InvoiceType
@@ -413,7 +414,8 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
         if invoice is not None:
             initial, lines = _initial_from_invoice(invoice)
         else:
-            initial = {"issue_date": timezone.localdate()}
+            # The supplier's sandbox clock: the deposit's "not in the future" rule uses it.
+            initial = {"issue_date": clock.today(structure_id=suppliers[0].pk)}
             lines = []
         header = InvoiceHeaderForm(initial=initial, suppliers=suppliers)
         formset = LineFormSet(initial=lines or None, prefix=LINES_PREFIX)

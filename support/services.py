@@ -10,10 +10,10 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django_fsm import can_proceed
 
 from accounts.notifications import notification_send
+from chorus import clock
 from chorus.exceptions import ChorusError
 from invoices import selectors as invoice_selectors
 from invoices.models import Invoice
@@ -166,7 +166,9 @@ def sollicitation_create(
                 code="structure_not_member",
             )
     addressee, recipient_structure = _route(requester=requester, invoice=invoice)
+    at = clock.now(structure_id=_clock_structure_id(structure=structure, invoice=invoice))
     sollicitation = Sollicitation.objects.create(
+        created_at=at,
         requester=requester,
         contact_email=requester.email,
         contact_name=requester.get_full_name() or requester.email,
@@ -179,6 +181,7 @@ def sollicitation_create(
         recipient_structure=recipient_structure,
     )
     message = SollicitationMessage.objects.create(
+        created_at=at,
         sollicitation=sollicitation,
         author=requester,
         author_label=_user_label(requester),
@@ -228,6 +231,23 @@ def sollicitation_create_anonymous(
     return sollicitation
 
 
+def _clock_structure_id(*, structure: Structure | None, invoice: Invoice | None) -> int | None:
+    """Whose sandbox clock dates a request: the structure it concerns, else its invoice's."""
+    if structure is not None:
+        return structure.pk
+    if invoice is not None:
+        return invoice.recipient_id or invoice.supplier_id
+    return None
+
+
+def _now(sollicitation: Sollicitation):
+    """The sandbox clock of the request (chorus.clock), so that its dates follow the deadlines'."""
+    if sollicitation.structure_id:
+        return clock.now(structure_id=sollicitation.structure_id)
+    invoice = sollicitation.invoice if sollicitation.invoice_id else None
+    return clock.now(structure_id=_clock_structure_id(structure=None, invoice=invoice))
+
+
 def _lock(sollicitation: Sollicitation) -> Sollicitation:
     return Sollicitation.objects.select_for_update().get(pk=sollicitation.pk)
 
@@ -260,9 +280,10 @@ def sollicitation_reply(
     _, body = _check_text(subject=None, body=body)
     files = list(files)
     validate_attachments(files)
-    sollicitation.answer(at=timezone.now())
+    sollicitation.answer(at=_now(sollicitation))
     sollicitation.save()
     message = SollicitationMessage.objects.create(
+        created_at=sollicitation.answered_at,
         sollicitation=sollicitation,
         author=by,
         author_label=_user_label(by),
@@ -300,6 +321,7 @@ def sollicitation_add_message(
         sollicitation.follow_up()
     sollicitation.save()
     message = SollicitationMessage.objects.create(
+        created_at=_now(sollicitation),
         sollicitation=sollicitation,
         author=by,
         author_label=_user_label(by),
@@ -341,6 +363,6 @@ def sollicitation_close(*, sollicitation: Sollicitation, by) -> Sollicitation:
         raise ChorusError("Action refusée : sollicitation introuvable.", code="not_allowed")
     if not can_proceed(sollicitation.close):
         raise ChorusError("Cette sollicitation est déjà clôturée.", code="transition_refused")
-    sollicitation.close(at=timezone.now())
+    sollicitation.close(at=_now(sollicitation))
     sollicitation.save()
     return sollicitation

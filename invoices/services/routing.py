@@ -11,6 +11,7 @@ from django_fsm import can_proceed
 
 from accounts.models import User
 from accounts.selectors import user_can_deposit
+from chorus import clock
 from chorus.exceptions import ChorusError
 from invoices.choices import (
     InvoiceStatus,
@@ -57,7 +58,7 @@ def _required_problems(invoice: Invoice, has_lines: bool) -> list[ChorusError]:
             problems.append(
                 ChorusError(f"{label} : obligatoire pour déposer la facture.", field=name)
             )
-    if invoice.issue_date and invoice.issue_date > timezone.localdate():
+    if invoice.issue_date and invoice.issue_date > clock.today(structure_id=invoice.supplier_id):
         problems.append(
             ChorusError("Date de facture : ne peut pas être dans le futur.", field="issue_date")
         )
@@ -169,7 +170,7 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
                 "submit",
                 action="chorus.invoice.deposited",
                 actor=by,
-                at=timezone.now(),
+                at=clock.now_for_invoice(invoice),
                 event_data={"total_gross": str(invoice.total_gross)},
                 notified_by_routing=True,
                 side_effects=[OutboxKind.ROUTE_INVOICE, OutboxKind.RENDER_DOCUMENTS],
@@ -346,7 +347,7 @@ def invoice_route(*, invoice_id: int) -> Invoice:
                     event_data={"recipient": recipient.pk, "service": getattr(service, "pk", None)},
                     recipient=recipient,
                     service=service,
-                    at=timezone.now(),
+                    at=clock.now_for_invoice(invoice),
                     notified_by_routing=True,
                 )
         outbox_mark_processed(invoice_id=invoice.pk, kind=OutboxKind.ROUTE_INVOICE)
