@@ -19,7 +19,7 @@ from invoices import selectors as invoice_selectors
 from invoices.models import Invoice
 from structures.models import Structure
 from support import selectors
-from support.choices import SUBCATEGORIES, Addressee, Category
+from support.choices import SUBCATEGORIES, Category
 from support.models import Sollicitation, SollicitationAttachment, SollicitationMessage
 from support.uploads import validate_attachments
 
@@ -112,11 +112,7 @@ def _email_anonymous_on_commit(*, sollicitation: Sollicitation, subject: str, bo
 
 def _route(*, requester, invoice: Invoice | None) -> tuple[str, Structure | None]:
     """A supplier's request about a routed invoice goes to its public recipient, else support."""
-    if invoice is None or invoice.recipient_id is None:
-        return Addressee.SUPPORT, None
-    if selectors.member_structures(user=requester).filter(pk=invoice.recipient_id).exists():
-        return Addressee.SUPPORT, None  # the recipient asking about its own received invoice
-    return Addressee.DESTINATAIRE, invoice.recipient
+    return selectors.sollicitation_route(requester=requester, invoice=invoice)
 
 
 def _notify_new_request(*, sollicitation: Sollicitation, message: SollicitationMessage) -> None:
