@@ -25,11 +25,17 @@ migrate: $(STAMP) .env
 demo: migrate
 	$(PY) manage.py load_demo
 
+# DEBUG off unless `make run DEBUG=1` (whatever .env says): debug pages show tracebacks and the
+# URL map to anyone who can reach the port. Static files come from WhiteNoise in both modes.
+# runserver speaks plain http: session and CSRF cookies cannot carry the Secure flag.
 # Links in e-mails point where this server answers (an exported CHORUS_SITE_URL wins).
 SITE_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
-
+DEBUG ?=
 run: demo
-	CHORUS_SITE_URL="$${CHORUS_SITE_URL:-http://$(SITE_HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=$(if $(filter 1 true yes,$(DEBUG)),true,false) \
+	DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-false} \
+	CHORUS_SITE_URL="$${CHORUS_SITE_URL:-http://$(SITE_HOST):$(PORT)}" \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: $(STAMP) .env
 	$(VENV)/bin/celery -A chorus worker -l info

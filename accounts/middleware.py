@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 # Paths a user without a second factor may still reach when MFA is mandatory.
-_ALLOWED_PREFIXES = ("/compte/", "/static/", "/media/")
+_ALLOWED_PREFIXES = ("/compte/", "/static/")
 
 
 class RequireMFAMiddleware:

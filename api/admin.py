@@ -11,6 +11,7 @@ from api.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from chorus.files import StoredFileAdminMixin
 
 
 @admin.register(TechnicalAccount)
@@ -45,7 +46,7 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiFile)
-class ApiFileAdmin(_ReadOnlyAdmin):
+class ApiFileAdmin(StoredFileAdminMixin, _ReadOnlyAdmin):
     list_display = ["created_at", "account", "filename", "size", "sha256", "invoice"]
     search_fields = ["filename", "sha256", "account__login"]
     list_select_related = ["account", "invoice"]

@@ -29,6 +29,28 @@ def error(code: int | str, libelle: str, *, http_status: int = status.HTTP_400_B
     return Response({"codeRetour": code, "libelle": libelle}, status=http_status)
 
 
+def blank(value: Any) -> bool:
+    """Zero, "", null or an empty list/object: what typed clients (Go) send for "no filter"
+    on a search (chorus-pro.md §8.5). Booleans are values, never blank."""
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return value == 0
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return True
+        try:
+            return float(text.replace(",", ".")) == 0
+        except ValueError:
+            return False
+    if isinstance(value, list | tuple | Mapping):
+        return len(value) == 0
+    return False
+
+
 class Body:
     """A JSON request body read case-insensitively (clients differ in key casing, §10.6)."""
 
@@ -39,6 +61,11 @@ class Body:
     def get(self, key: str, default: Any = None) -> Any:
         value = self._lower.get(key.lower(), default)
         return default if value is None else value
+
+    def filled(self, key: str) -> Any:
+        """The value of a search filter, or None when blank (0, "", null, [], {})."""
+        value = self.get(key)
+        return None if blank(value) else value
 
     def sub(self, key: str) -> "Body":
         return Body(self.get(key, {}))

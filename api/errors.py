@@ -1,8 +1,8 @@
 """Map errors to what PISTE clients expect: empty 401/403 bodies from the gateway, the Chorus
 envelope with a code for business errors, 429 with Retry-After."""
 
+from django.http import HttpResponse
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.envelope import error
@@ -25,16 +25,25 @@ def business_code(exc: ChorusError) -> int:
     return CHORUS_CODES.get(exc.code, GENERIC_BUSINESS_CODE)
 
 
+# An empty body, as the gateway answers, but always with a Content-Type: OCA calls
+# `headers.get("Content-Type").startswith(...)` on any non-200 (chorus-pro.md §8.5). DRF drops the
+# header of an empty `Response`, hence a plain HttpResponse.
+GATEWAY_REFUSAL_CONTENT_TYPE = "text/plain; charset=utf-8"
+
+
+def gateway_refusal(http_status: int) -> HttpResponse:
+    return HttpResponse(b"", status=http_status, content_type=GATEWAY_REFUSAL_CONTENT_TYPE)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, ChorusError):
         return error(business_code(exc), exc.message)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        return Response(
-            status=status.HTTP_401_UNAUTHORIZED,
-            headers={"WWW-Authenticate": 'Bearer realm="chorus"'},
-        )
+        response = gateway_refusal(status.HTTP_401_UNAUTHORIZED)
+        response["WWW-Authenticate"] = 'Bearer realm="chorus"'
+        return response
     if isinstance(exc, exceptions.PermissionDenied):
-        return Response(status=status.HTTP_403_FORBIDDEN)
+        return gateway_refusal(status.HTTP_403_FORBIDDEN)
     if isinstance(exc, exceptions.ParseError):
         if str(exc.detail) == TOO_DEEP:
             return error(400, TOO_DEEP)

@@ -22,6 +22,7 @@ from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from api.errors import gateway_refusal
 from api.models_sandbox import FaultKind, FaultRule
 from api.requestlog import identify
 from chorus.exceptions import ChorusError
@@ -174,11 +175,11 @@ def fault_response(rule: FaultRule) -> HttpResponse | None:
         time.sleep(min(rule.delay_ms, MAX_DELAY_MS) / 1000)
         return None
     if rule.kind == FaultKind.UNAUTHORIZED:
-        response = HttpResponse(status=401)
+        response = gateway_refusal(401)
         response["WWW-Authenticate"] = 'Bearer realm="chorus"'
         return response
     if rule.kind == FaultKind.FORBIDDEN:
-        return HttpResponse(status=403)
+        return gateway_refusal(403)
     if rule.kind == FaultKind.TOO_MANY:
         response = JsonResponse(
             {

@@ -8,8 +8,6 @@ file contents replaced by « <fichier base64: N octets> »; bodies are cut at
 `CHORUS_REQUEST_LOG_BODY_MAX` characters (4096).
 """
 
-import csv
-import io
 import json
 import re
 import time
@@ -26,6 +24,7 @@ from api.authentication import _decode_cpro_account
 from api.models import TechnicalAccount
 from api.models_sandbox import RequestLogEntry
 from api.parsers import json_depth_exceeds
+from chorus.csv_export import csv_text
 from structures.models import Structure
 
 LOGGED_PREFIXES = ("/cpro/", "/integrateur/api/")
@@ -298,11 +297,9 @@ def request_log_export(*, client_id: str, structure: Structure, kind: str) -> tu
     entries = _newest(RequestLogEntry.objects.filter(client_id=client_id, structure=structure))
     rows = [entry_as_json(entry) for entry in entries.order_by("id")]
     if kind == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
-        writer.writeheader()
         for row in rows:
             row["request_headers"] = json.dumps(row["request_headers"], ensure_ascii=False)
-            writer.writerow(row)
-        return out.getvalue(), "text/csv; charset=utf-8"
+        lines = ([row[field] for field in EXPORT_FIELDS] for row in rows)
+        content = csv_text(EXPORT_FIELDS, lines, bom=False, delimiter=",")
+        return content, "text/csv; charset=utf-8"
     return json.dumps(rows, ensure_ascii=False, indent=2), "application/json"

@@ -17,16 +17,20 @@ from invoices.models import Invoice, InvoiceEvent
 # Our technical state has no Chorus code of its own; SWG lists TECHNIQUE_INCONNU.
 STATUS_CODES = {InvoiceStatus.ERREUR_TECHNIQUE: "TECHNIQUE_INCONNU"}
 
-# Events that change no status, shown as user actions (SWG `IActionCode.php`).
+# Events that change no status and are user actions of the official vocabulary (SWG
+# `IHistoActionCode`: strict clients refuse any other code, chorus-pro.md §8.5).
 ACTION_CODES = {
     "chorus.invoice.rejection_acknowledged": "ACQUITTEMENT_REJET",
     "chorus.invoice.suspension_acknowledged": "ACQUITTEMENT_SUSPENSION",
     "chorus.invoice.rejection_processed": "TRAITEMENT_REJET",
     "chorus.invoice.downloaded": "TELECHARGEMENT_FACTURE",
-    "chorus.invoice.attachments_added": "AJOUT_PIECE_JOINTE",
-    "chorus.invoice.pdf_uploaded": "DEPOT_PDF",
-    "chorus.invoice.draft_created": "CREATION_BROUILLON",
-    "chorus.invoice.draft_updated": "MODIFICATION_BROUILLON",
+}
+# The other events without a status change are "événements complémentaires".
+EVENT_LIBELLES = {
+    "chorus.invoice.attachments_added": "Ajout de pièces jointes",
+    "chorus.invoice.pdf_uploaded": "Dépôt du PDF de la facture",
+    "chorus.invoice.completed": "Facture complétée par le fournisseur",
+    "chorus.invoice.credit_note_created": "Avoir émis sur la facture",
 }
 
 
@@ -153,6 +157,7 @@ def facture_detail(invoice: Invoice) -> dict:
             "idServiceFournisseur": None,
             "codeServiceFournisseur": None,
             "libelleServiceFournisseur": None,
+            **_bank_fields(invoice),
         },
         "references": {
             "typeFacture": invoice.type,
@@ -162,7 +167,8 @@ def facture_detail(invoice: Invoice) -> dict:
             "dateFacture": date_str(invoice.issue_date),
             "dateDepot": date_str(invoice.deposited_at),
             "dateEcheancePaiement": date_str(invoice.due_date),
-            "dateCreationFacture": date_str(invoice.created_at),
+            # "YYYY-MM-DD HH:MM": GO decodes it as its Datetime (chorus-pro.md §8.5).
+            "dateCreationFacture": minute_str(invoice.created_at),
             "modePaiement": invoice.payment_mode or None,
             "motifExonerationTva": None,
             "numeroBonCommande": invoice.ej_number or None,
@@ -233,6 +239,21 @@ def facture_detail(invoice: Invoice) -> dict:
     }
 
 
+def _bank_fields(invoice: Invoice) -> dict:
+    """The bank details written on the invoice at deposit (GO `Fournisseur.coordBancaires*`)."""
+    snapshot = invoice.supplier_snapshot or {}
+    if not snapshot.get("iban"):
+        return {}
+    return {
+        "coordBancairesFournisseurId": invoice.bank_account_id,
+        "coordBancairesFournisseurLibelle": snapshot.get("bank_account_label", ""),
+        "coordBancairesFournisseurType": "IBAN",
+        "coordBancairesFournisseurCodePays": snapshot["iban"][:2],
+        "coordBancairesFournisseurCompteBancaire": snapshot["iban"],
+        "coordBancairesBicSwift": snapshot.get("bic", ""),
+    }
+
+
 def _float(value) -> float | None:
     try:
         return float(value)
@@ -268,13 +289,28 @@ def histo_statut(event: InvoiceEvent) -> dict:
     }
 
 
+def is_user_action(event: InvoiceEvent) -> bool:
+    return event.action in ACTION_CODES
+
+
 def histo_action(event: InvoiceEvent) -> dict:
     return {
         "histoActionId": event.pk,
-        "histoActionCode": ACTION_CODES.get(event.action, event.action.rpartition(".")[2].upper()),
+        "histoActionCode": ACTION_CODES[event.action],
         "histoActionDateHeure": minute_str(event.created_at),
         "histoActionCommentaire": event.reason,
         **_user_fields("histoActionUtilisateur", event),
+    }
+
+
+def evenement(event: InvoiceEvent) -> dict:
+    actor = event.actor
+    qui = " ".join(p for p in (actor.first_name, actor.last_name) if p) if actor else ""
+    return {
+        "evenementId": event.pk,
+        "evenementLibelle": EVENT_LIBELLES.get(event.action, event.action.rpartition(".")[2]),
+        "evenementQui": qui or (actor.email if actor else "Système"),
+        "evenementDateHeure": minute_str(event.created_at),
     }
 
 

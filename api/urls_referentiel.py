@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api.views import engagements, structures, transverses, utilisateurs
+from api.views import engagements, pieces_jointes, structures, transverses, utilisateurs
 
 T = "transverses/v1/"
 R = T + "recuperer/"
@@ -36,6 +36,10 @@ urlpatterns = [
         transverses.RecupererMotifsRefusFactureAValiderView.as_view(),
     ),
     path(
+        R + "coordbanc/valides",
+        transverses.RecupererCoordonneesBancairesValidesView.as_view(),
+    ),
+    path(
         R + "structures/actives/fournisseur",
         transverses.StructuresActivesFournisseurView.as_view(),
     ),
@@ -49,6 +53,10 @@ urlpatterns = [
         T + "telecharger/annuaire/destinataire",
         transverses.TelechargerAnnuaireDestinataireView.as_view(),
     ),
+    path(T + "rechercher/pj/structure", pieces_jointes.RechercherPjStructureView.as_view()),
+    path(T + "rechercher/pj/moncompte", pieces_jointes.RechercherPjMonCompteView.as_view()),
+    path(T + "telecharger/pieceJointe", pieces_jointes.TelechargerPieceJointeView.as_view()),
+    path(T + "detacherPieceJointe", pieces_jointes.DetacherPieceJointeView.as_view()),
     # utilisateurs/v1
     path(
         "utilisateurs/v1/monCompte/recuperer/rattachements",

@@ -9,11 +9,19 @@ Signature: header `X-Chorus-Signature: t=<unix ts>,v1=<hex>` where
 compares in constant time and refuses a timestamp older than a few minutes (replay protection).
 Also sent: `X-Chorus-Event-Id` (the event cursor, for deduplication) and `X-Chorus-Delivery`.
 
-Addresses: on a local emulator, integrators receive on localhost, so every address is allowed by
-default. A shared or public deployment sets `CHORUS_WEBHOOKS_ALLOW_PRIVATE=false`: a subscription
-whose host resolves to a loopback, private, link-local or otherwise non-public address is refused,
-and each delivery checks the address it actually connected to (after DNS, after redirects), so
-a host that later resolves inward (DNS rebinding) gets nothing (server-side request forgery).
+Addresses (server-side request forgery): a webhook is a request the server makes for a user.
+- Link-local (169.254.0.0/16, fe80::/10, so the cloud metadata service 169.254.169.254), cloud
+  metadata addresses outside it, unspecified, multicast and reserved ranges: always refused.
+- Loopback and private ranges (127.0.0.0/8, 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7…):
+  refused unless the operator sets `CHORUS_WEBHOOKS_ALLOW_PRIVATE=true` (a single-user emulator
+  whose integrator receives on localhost). Default: refused.
+The address is classified after resolution, so every spelling of it is caught (decimal
+`2852039166`, octal `0251.0376.0251.0376`, hexadecimal, IPv4-mapped IPv6 `::ffff:a.b.c.d`, NAT64,
+6to4), at subscription and again where each delivery connects (no connection is even attempted to a
+refused address): a host that later resolves inward (DNS rebinding) gets nothing. Redirects are
+never followed (a 3xx is a failed attempt) and no proxy from the environment is used.
+The delivery log records a failure class (« connexion refusée », « délai dépassé »,
+« réponse HTTP 5xx »…), never the raw socket or TLS error text.
 
 Retries: a non-2xx answer or a network error schedules the next attempt after
 30 s × 2^(attempts − 1) (capped at one hour); after `MAX_ATTEMPTS` the delivery is « échec ».
@@ -28,6 +36,7 @@ import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -72,14 +81,13 @@ def webhook_subscription_create(
         raise ChorusError(
             "URL : une adresse http(s) complète, 500 caractères au plus.", field="url"
         )
-    if not settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE:
-        refused = _non_public_addresses(parts.hostname, parts.port or 0)
-        if refused:
-            raise ChorusError(
-                f"URL : l'hôte {parts.hostname} désigne une adresse non publique "
-                f"({', '.join(refused)}), refusée sur cette plateforme.",
-                field="url",
-            )
+    try:
+        port = parts.port or 0
+    except ValueError:
+        raise ChorusError("URL : le port n'est pas un nombre valide.", field="url") from None
+    refusal = _host_refusal(parts.hostname, port)
+    if refusal:
+        raise ChorusError(f"URL : l'hôte {parts.hostname} {refusal}.", field="url")
     secret = (secret or "").strip() or secrets.token_urlsafe(32)
     if len(secret) < 16:
         raise ChorusError("Secret : 16 caractères au minimum.", field="secret")
@@ -153,63 +161,170 @@ def webhook_deliveries_schedule() -> int:
     return created
 
 
-def _non_public_addresses(hostname: str, port: int) -> list[str]:
-    """The addresses of `hostname` that are not public (all of them if it does not resolve)."""
+# Cloud metadata services outside the link-local range (Azure wire server, Alibaba Cloud).
+_METADATA = {ipaddress.ip_address("168.63.129.16"), ipaddress.ip_address("100.100.100.200")}
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_REFUSED_ALWAYS = (
+    "désigne une adresse non publique réservée (lien local, métadonnées de cloud…), "
+    "toujours refusée"
+)
+_REFUSED_PRIVATE = (
+    "désigne une adresse non publique (boucle locale ou réseau privé), refusée sur cette plateforme"
+)
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for (mapped, NAT64, 6to4), if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address.sixtofour
+
+
+def address_refusal(text: str) -> str:
+    """Why a webhook may not connect to this IP address ("" if it may)."""
+    address = ipaddress.ip_address(text.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return address_refusal(str(embedded))
+    if address.is_loopback:  # before is_reserved, which includes ::1 (::/8)
+        return "" if settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE else _REFUSED_PRIVATE
+    if (
+        address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_reserved
+        or address in _METADATA
+    ):
+        return _REFUSED_ALWAYS
+    if address.is_global:
+        return ""
+    return "" if settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE else _REFUSED_PRIVATE
+
+
+def _host_refusal(hostname: str, port: int) -> str:
+    """Why a webhook may not target `hostname` ("" if every address it resolves to is allowed).
+
+    A name that does not resolve is refused unless private targets are allowed (it is then
+    retried at delivery, like any unreachable receiver)."""
     try:
         infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        return [hostname]
-    addresses = {info[4][0] for info in infos}
-    return sorted(a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_global)
+        if settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE:
+            return ""
+        return "ne se résout en aucune adresse publique, refusée sur cette plateforme"
+    refusals = {address_refusal(info[4][0]) for info in infos} - {""}
+    if _REFUSED_ALWAYS in refusals:
+        return _REFUSED_ALWAYS
+    return refusals.pop() if refusals else ""
 
 
-class _PublicPeerOnly:
-    """Refuse, once connected and before sending anything, a peer that is not a public address."""
-
-    def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        peer = self.sock.getpeername()[0]  # type: ignore[attr-defined]
-        if not ipaddress.ip_address(peer.split("%")[0]).is_global:
-            self.sock.close()  # type: ignore[attr-defined]
-            raise OSError(f"adresse non publique refusée : {peer}")
-
-
-class _PublicHTTPConnection(_PublicPeerOnly, http.client.HTTPConnection):
+class AddressRefused(OSError):
     pass
 
 
-class _PublicHTTPSConnection(_PublicPeerOnly, http.client.HTTPSConnection):
-    pass
+def _connect_allowed(address, timeout=None, source_address=None, *args, **kwargs) -> socket.socket:
+    """socket.create_connection that never connects to a refused address (checked after DNS)."""
+    host, port = address[0], address[1]
+    error: OSError | None = None
+    for family, socktype, proto, _name, sockaddr in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM
+    ):
+        if address_refusal(sockaddr[0]):
+            error = error or AddressRefused("adresse refusée")
+            continue
+        sock = socket.socket(family, socktype, proto)
+        try:
+            if isinstance(timeout, int | float):
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError("aucune adresse")
 
 
-class _PublicHTTPHandler(urllib.request.HTTPHandler):
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_allowed
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_allowed  # before TLS: nothing is sent to a refused peer
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
     def http_open(self, req):
-        return self.do_open(_PublicHTTPConnection, req)
+        return self.do_open(_CheckedHTTPConnection, req)
 
 
-class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
     def https_open(self, req):
-        return self.do_open(_PublicHTTPSConnection, req, context=self._context)
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx answer ends the attempt (HTTPError): a redirect could point anywhere."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
 
 
 def _opener() -> urllib.request.OpenerDirector:
-    if settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE:
-        return urllib.request.build_opener()
     # No proxy from the environment: the address checked must be the receiver's own.
     return urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), _PublicHTTPHandler, _PublicHTTPSHandler
+        urllib.request.ProxyHandler({}), _NoRedirect, _CheckedHTTPHandler, _CheckedHTTPSHandler
     )
+
+
+def _http_class(status: int) -> str:
+    if 300 <= status < 400:
+        return f"redirection non suivie (HTTP {status // 100}xx)"
+    return f"réponse HTTP {status // 100}xx"
+
+
+def failure_class(exc: BaseException) -> str:
+    """A French failure class for the delivery log; never the raw error text (which would tell an
+    open port from a closed one, or a service's banner)."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(exc, urllib.error.URLError) and isinstance(reason, BaseException):
+        exc = reason
+    if isinstance(exc, AddressRefused):
+        return "adresse non publique refusée"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "délai dépassé"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connexion refusée"
+    if isinstance(exc, socket.gaierror):
+        return "nom d'hôte introuvable"
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return "échec de la négociation TLS"
+    if isinstance(exc, http.client.HTTPException | ConnectionError):
+        return "connexion interrompue sans réponse HTTP valide"
+    if isinstance(exc, ValueError):
+        return "adresse invalide"
+    return "erreur réseau"
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
         with _opener().open(request, timeout=TIMEOUT_SECONDS) as response:
-            return response.status, ""
+            status = response.status
+            return status, "" if 200 <= status < 300 else _http_class(status)
     except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, str(getattr(exc, "reason", exc))[:500]
+        exc.close()
+        return exc.code, _http_class(exc.code)
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+        return None, failure_class(exc)
 
 
 def webhook_delivery_send(*, delivery_id: int) -> WebhookDelivery | None:

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from chorus.files import StoredFileAdminMixin
 from invoices.models import Flux, Invoice, InvoiceDocument, InvoiceEvent, InvoiceLine, Outbox
 from invoices.totals import compute_totals
 
@@ -149,7 +150,7 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvoiceDocument)
-class InvoiceDocumentAdmin(_ReadOnlyAdmin):
+class InvoiceDocumentAdmin(StoredFileAdminMixin, _ReadOnlyAdmin):
     list_display = ["created_at", "invoice", "kind", "filename", "size", "sha256"]
     list_filter = ["kind"]
     search_fields = ["filename", "sha256", "invoice__number"]
@@ -157,7 +158,7 @@ class InvoiceDocumentAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(Flux)
-class FluxAdmin(_ReadOnlyAdmin):
+class FluxAdmin(StoredFileAdminMixin, _ReadOnlyAdmin):
     list_display = ["numero", "created_at", "supplier", "syntax", "state", "filename", "size"]
     list_filter = ["state", "syntax"]
     search_fields = ["filename", "sha256", "supplier__name", "supplier__identifier"]

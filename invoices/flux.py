@@ -32,8 +32,10 @@ from invoices.choices import DepositMode, OutboxKind
 from invoices.formats.detect import SYNTAXE_FLUX, UBL_CREDITNOTE, UBL_INVOICE
 from invoices.formats.mapping import draft_arguments
 from invoices.formats.report import FATAL, SOURCE_CHORUS, Finding, Report
-from invoices.formats.validate import validate_contents, validate_document
+from invoices.formats.validate import rule_finding, validate_contents, validate_document
 from invoices.models import Flux, FluxState
+from invoices.rules.catalogue import DUPLICATE_NUMBER, RULES_BY_CODE
+from invoices.rules.numbering import duplicate_violation
 from invoices.services.common import require_member
 from invoices.services.outbox import outbox_enqueue
 from structures.models import Structure
@@ -159,11 +161,33 @@ def flux_precheck(*, file: Any, structure: Structure | None = None) -> dict[str,
     name, data = _read(file)
     members = unpack(name, data)
     contents = validate_contents([(m.data, m.name) for m in members])  # every core
-    documents = [
-        validate_document(m.data, m.name, supplier=structure, content=content)[0].as_json()
-        for m, content in zip(members, contents, strict=True)
-    ]
+    claimed: set[tuple[int, str]] = set()  # numbers the batch's own earlier invoices would take
+    documents = []
+    for member, content in zip(members, contents, strict=True):
+        report, invoice = validate_document(
+            member.data, member.name, supplier=structure, content=content
+        )
+        key = (invoice.issue_date.year, invoice.number) if invoice and invoice.issue_date else None
+        if report.valid and invoice is not None and structure is not None:
+            _predict_deposit(report, invoice, structure)
+        if report.valid and key is not None and structure is not None:
+            if key in claimed:  # the deposit integrates the first one and refuses this one
+                report.add(rule_finding(duplicate_violation(key[1], key[0])))
+            claimed.add(key)
+        documents.append(report.as_json())
     return _summary(name, documents)
+
+
+def _predict_deposit(report: Report, data: Any, structure: Structure) -> None:
+    """What `_integrate` would refuse when creating and depositing the draft (CHORUS-020)."""
+    from invoices.services.routing import deposit_check
+
+    arguments = draft_arguments(data)
+    try:
+        deposit_check(supplier=structure, lines=arguments.pop("lines"), **arguments)
+    except ChorusError as exc:
+        reason = exc.code if exc.code in RULES_BY_CODE else ""
+        report.add(Finding("CHORUS-020", FATAL, exc.message, "", "", SOURCE_CHORUS, reason=reason))
 
 
 def _summary(name: str, documents: list[dict[str, Any]]) -> dict[str, Any]:
@@ -247,7 +271,10 @@ def _integrate(flux: Flux, member: Member, content: Any = None) -> dict[str, Any
             )
             invoice = invoice_submit(invoice_id=invoice.pk, by=flux.deposited_by)
     except ChorusError as exc:
-        report.add(Finding("CHORUS-020", FATAL, exc.message, "", "", SOURCE_CHORUS))
+        # A number taken meanwhile (the pré-check above found it free): the same rule, DOUBLON.
+        reason = DUPLICATE_NUMBER.code if exc.code == "doublon" else ""
+        reason = exc.code if exc.code in RULES_BY_CODE else reason
+        report.add(Finding("CHORUS-020", FATAL, exc.message, "", "", SOURCE_CHORUS, reason=reason))
         return report.as_json()
     flux.invoices.add(invoice)
     result["invoice_id"] = invoice.pk

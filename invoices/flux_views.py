@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chorus.exceptions import ChorusError
+from chorus.files import stored_file_response
 from invoices import outcomes
 from invoices.flux import flux_deposit, flux_precheck
 from invoices.formats.cii_writer import build_cii
@@ -85,6 +86,14 @@ def flux_report_json(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{flux.numero}-compte-rendu.json"'
     return response
+
+
+@login_required
+@require_GET
+def flux_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The deposited file itself, to the members of the depositing structure only."""
+    flux = _lookup(request, pk)
+    return stored_file_response(flux.file, filename=flux.filename)
 
 
 def _invoice_xml(request: HttpRequest, pk: int, writer, suffix: str) -> HttpResponse:

@@ -106,6 +106,8 @@ class InvoiceHeaderForm(CheckedInputMixin, forms.Form):
     ej_number = forms.CharField(
         label="N° d'engagement juridique (bon de commande)", max_length=50, required=False
     )
+    # One-time token of a new invoice's form: sent twice, it makes one invoice (issue 14 #17).
+    form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
     number = forms.CharField(
         label="Numéro de facture",
         max_length=20,
@@ -148,6 +150,7 @@ class InvoiceHeaderForm(CheckedInputMixin, forms.Form):
     def header_fields(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("supplier", None)
+        data.pop("form_token", None)
         return data
 
 

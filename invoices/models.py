@@ -126,6 +126,16 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
         "mode de paiement", max_length=15, choices=PaymentMode.choices, blank=True
     )
     comment = models.TextField("commentaire", blank=True)
+    # The supplier's bank details chosen for this invoice (`codeCoordonneesBancairesFournisseur`);
+    # none: the supplier's default account at deposit. Copied into `supplier_snapshot`.
+    bank_account = models.ForeignKey(
+        "structures.BankAccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="coordonnée bancaire",
+    )
     credited_invoice = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -160,6 +170,9 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
         related_name="+",
         verbose_name="créée par",
     )
+    # The one-time token of the portal form that created it (hidden field): the same form sent
+    # twice finds this invoice instead of creating another (issue 14 item 17).
+    form_token = models.UUIDField("jeton du formulaire de saisie", null=True, blank=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
     deposited_at = models.DateTimeField("déposée le", null=True, blank=True)
@@ -196,12 +209,16 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = "factures"
         ordering = ["-created_at", "-id"]
         constraints = [
+            # One invoice per submitted portal form (a double click sends the form twice).
+            models.UniqueConstraint(
+                fields=["supplier", "form_token"], name="uniq_invoice_form_token"
+            ),
             # Backstop of the service check: one number per supplier and year, REJETEE excluded.
             models.UniqueConstraint(
                 fields=["supplier", "number_year", "number"],
                 condition=Q(number_year__isnull=False) & ~Q(status="REJETEE"),
                 name="uniq_invoice_number_per_supplier_year",
-            )
+            ),
         ]
         indexes = [
             models.Index(fields=["supplier", "status"]),

@@ -6,7 +6,6 @@ access and the invoice's service among the member's services (otherwise 403). Mu
 and go through `invoices.services.recipient`.
 """
 
-import csv
 import io
 import json
 import zipfile
@@ -23,6 +22,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus import clock
+from chorus.csv_export import csv_writer
 from chorus.exceptions import ChorusError
 from invoices import dashboard as selectors
 from invoices import services
@@ -110,7 +110,7 @@ def received_export(request: HttpRequest) -> HttpResponse:
     )
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";")
+    writer = csv_writer(buffer, delimiter=";")
     writer.writerow(
         [
             "Identifiant",
@@ -335,25 +335,8 @@ def received_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _call_service(invoice: Invoice, user, action: str, data: dict) -> Invoice:
-    common = {"invoice_id": invoice.pk, "by": user}
-    if action == "suspend":
-        return services.invoice_suspend(**common, reason=data.get("reason", ""))
-    if action == "reject":
-        return services.invoice_reject(
-            **common, reason=data.get("reason", ""), comment=data.get("comment", "")
-        )
-    if action == "send_to_recycle":
-        return services.invoice_send_to_recycle(**common, comment=data.get("comment", ""))
-    if action == "mark_service_done":
-        return services.invoice_mark_service_done(**common, on=data.get("on"))
-    if action == "mandate":
-        return services.invoice_mandate(**common, mandate_number=data.get("mandate_number", ""))
-    if action == "make_available_to_accounting":
-        return services.invoice_make_available_to_accounting(**common)
-    if action == "mark_accounted":
-        return services.invoice_mark_accounted(**common)
-    amount = data.get("payment_amount") or invoice.total_gross
-    return services.invoice_mark_paid(**common, on=data.get("payment_date"), amount=amount)
+    """The one registry of recipient actions (an unknown name is refused, never a payment)."""
+    return services.invoice_recipient_act(invoice_id=invoice.pk, by=user, action=action, data=data)
 
 
 @require_POST

@@ -6,11 +6,11 @@ list selector): another tenant's invoice is a 404. Mutations are POST and call o
 
 import base64
 import binascii
-import csv
 import datetime
 import functools
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
@@ -20,7 +20,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -34,7 +33,9 @@ from django_fsm import can_proceed
 
 from accounts.selectors import user_can_deposit
 from chorus import clock
+from chorus.csv_export import csv_lines
 from chorus.exceptions import ChorusError
+from chorus.files import stored_file_response
 from invoices import outcomes, selectors, services
 from invoices.choices import InvoiceStatus, InvoiceType
 from invoices.forms import (
@@ -58,37 +59,11 @@ from invoices.services.common import parse_decimal
 from invoices.services.drafts import CREDITABLE_STATUSES
 from invoices.services.routing import find_recipient
 from invoices.totals import compute_totals
+from invoices.vocabulary import action_label
 from structures.choices import MembershipStatus
 from structures.models import Service, Structure
 
 TERMS_CODE = "cgu"
-
-EVENT_LABELS = {
-    "chorus.invoice.draft_created": "Brouillon créé",
-    "chorus.invoice.draft_updated": "Brouillon modifié",
-    "chorus.invoice.deposited": "Facture déposée",
-    "chorus.invoice.routing_started": "Acheminement commencé",
-    "chorus.invoice.made_available": "Mise à disposition du destinataire",
-    "chorus.invoice.routing_refused": "Acheminement refusé : à recycler",
-    "chorus.invoice.technical_error": "Erreur technique",
-    "chorus.invoice.recycled": "Facture recyclée",
-    "chorus.invoice.completed": "Facture complétée",
-    "chorus.invoice.rejection_acknowledged": "Rejet acquitté",
-    "chorus.invoice.rejection_processed": "Rejet traité",
-    "chorus.invoice.suspension_acknowledged": "Suspension acquittée",
-    "chorus.invoice.credit_note_created": "Avoir créé",
-    "chorus.invoice.sent_to_recycle": "Renvoyée au recyclage par le destinataire",
-    "chorus.invoice.rejected": "Rejetée par le destinataire",
-    "chorus.invoice.suspended": "Suspendue par le destinataire",
-    "chorus.invoice.service_done": "Service fait",
-    "chorus.invoice.mandated": "Mandatée",
-    "chorus.invoice.made_available_to_accounting": "Mise à disposition du comptable",
-    "chorus.invoice.accounted": "Comptabilisée",
-    "chorus.invoice.paid": "Mise en paiement",
-    "chorus.invoice.pdf_uploaded": "PDF de la facture déposé (brouillon)",
-    "chorus.invoice.attachments_added": "Pièces jointes ajoutées",
-    "chorus.invoice.documents_failed": "Documents impossibles à produire",
-}
 
 # --- lookups ---------------------------------------------------------------------------------
 
@@ -224,17 +199,6 @@ def issued(request: HttpRequest) -> HttpResponse:
     return render(request, "invoices/issued.html", context, status=200 if form.is_valid() else 400)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with these characters as formulas (CSV injection).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _amount(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",")
 
@@ -256,12 +220,10 @@ CSV_HEADER = [
 ]
 
 
-def _csv_lines(qs: QuerySet[Invoice]) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow(CSV_HEADER)
+def _csv_rows(qs: QuerySet[Invoice]) -> Iterator[list]:
     for invoice in qs.order_by("-created_at", "-pk").iterator(chunk_size=2000):
         deposited = timezone.localtime(invoice.deposited_at) if invoice.deposited_at else None
-        cells = [
+        yield [
             invoice.number,
             invoice.get_type_display(),
             invoice.get_status_display(),
@@ -276,7 +238,6 @@ def _csv_lines(qs: QuerySet[Invoice]) -> Iterator[str]:
             _amount(invoice.total_gross),
             deposited.strftime("%d/%m/%Y %H:%M") if deposited else "",
         ]
-        yield writer.writerow([_cell(c) for c in cells])
 
 
 @require_GET
@@ -289,7 +250,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             "Filtres invalides : " + errors, status=400, content_type="text/plain; charset=utf-8"
         )
     response = StreamingHttpResponse(
-        _csv_lines(_filtered(request.user, form.cleaned_data)),
+        csv_lines(CSV_HEADER, _csv_rows(_filtered(request.user, form.cleaned_data))),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="factures-emises.csv"'
@@ -415,7 +376,10 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
             initial, lines = _initial_from_invoice(invoice)
         else:
             # The supplier's sandbox clock: the deposit's "not in the future" rule uses it.
-            initial = {"issue_date": clock.today(structure_id=suppliers[0].pk)}
+            initial = {
+                "issue_date": clock.today(structure_id=suppliers[0].pk),
+                "form_token": uuid.uuid4(),
+            }
             lines = []
         header = InvoiceHeaderForm(initial=initial, suppliers=suppliers)
         formset = LineFormSet(initial=lines or None, prefix=LINES_PREFIX)
@@ -453,6 +417,13 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
                 "ou une ligne.",
             )
             return _render_form(request, header=header, formset=formset, status=400)
+    form_token = header.cleaned_data.get("form_token")
+    if (
+        action == "envoyer"
+        and invoice is None
+        and (sent := _sent_by_this_form(supplier, request, form_token))
+    ):
+        return sent
     if action == "envoyer":
         # Every reason to refuse, shown at once; nothing is written while one remains.
         problems = services.deposit_problems(
@@ -474,9 +445,15 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
     if action == "envoyer" and invoice is None:
         try:
             invoice = services.invoice_deposit(
-                supplier=supplier, by=request.user, lines=lines, **header.header_fields()
+                supplier=supplier,
+                by=request.user,
+                lines=lines,
+                form_token=form_token,
+                **header.header_fields(),
             )
         except ChorusError as exc:
+            if sent := _sent_by_this_form(supplier, request, form_token):
+                return sent  # a concurrent twin of this form won the unique token
             _add_service_error(header, formset, nonblank, exc)
             return _render_form(
                 request,
@@ -491,8 +468,15 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
     try:
         if invoice is None:
             invoice = services.invoice_create_draft(
-                supplier=supplier, by=request.user, lines=lines, **header.header_fields()
+                supplier=supplier,
+                by=request.user,
+                lines=lines,
+                form_token=form_token,
+                **header.header_fields(),
             )
+            if not invoice.is_draft:  # this very form was already sent (a double click)
+                messages.info(request, f"Formulaire déjà envoyé : facture {invoice} déposée.")
+                return redirect("invoices:detail", pk=invoice.pk)
         else:
             invoice = services.invoice_update_draft(
                 invoice_id=invoice.pk, by=request.user, lines=lines, **header.header_fields()
@@ -525,6 +509,17 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
             terms_refused=exc.code == TERMS_CODE,
         )
     outcomes.remember(request, kind=outcomes.DEPOSIT, pk=invoice.pk)
+    return redirect("invoices:detail", pk=invoice.pk)
+
+
+def _sent_by_this_form(supplier, request: HttpRequest, form_token) -> HttpResponse | None:
+    """This very form was already sent (a double or triple click): show what the first send did."""
+    if form_token is None:
+        return None
+    invoice = services.invoice_by_form_token(supplier, request.user, form_token)
+    if invoice is None or invoice.is_draft:
+        return None
+    messages.info(request, f"Formulaire déjà envoyé : facture {invoice} déposée.")
     return redirect("invoices:detail", pk=invoice.pk)
 
 
@@ -588,7 +583,7 @@ def recipient_lookup(request: HttpRequest) -> HttpResponse:
 def _timeline(invoice: Invoice) -> list:
     events = list(selectors.invoice_timeline(invoice=invoice))
     for event in events:
-        event.label = EVENT_LABELS.get(event.action, event.action)
+        event.label = action_label(event.action)
     return events
 
 
@@ -893,13 +888,6 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     if selectors.invoice_get_for_user(user=request.user, invoice_id=document.invoice_id) is None:
         raise Http404("Document introuvable.")
     document = InvoiceDocument.objects.get(pk=pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("Fichier absent de l'archive.") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.filename,
-        content_type=document.content_type or "application/octet-stream",
+    return stored_file_response(
+        document.file, filename=document.filename, content_type=document.content_type
     )

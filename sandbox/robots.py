@@ -19,6 +19,7 @@ from chorus.exceptions import ChorusError
 from invoices import services
 from invoices.choices import InvoiceStatus, RejectionReason
 from invoices.models import Invoice, InvoiceDocument
+from invoices.services.recipient import recipient_action_get
 from sandbox.models import RobotAction, RobotRule, RobotScenario, RuleKind, Sandbox
 
 logger = logging.getLogger(__name__)
@@ -42,45 +43,35 @@ def _elapsed_days(invoice: Invoice, now: datetime.datetime) -> float:
 
 
 def _plan(rule: RobotRule, invoice: Invoice, now: datetime.datetime):
-    """What the rule would do now on the invoice: (transition name, callable) or None."""
-    robot = rule.scenario.robot_user
-    pk = invoice.pk
+    """What the rule would do now on the invoice: (recipient action name, its data) or None.
+    The action runs through the one registry of recipient actions (`invoice_recipient_act`)."""
     if rule.kind == RuleKind.SUSPEND_NO_ATTACHMENT:
         has_attachment = InvoiceDocument.objects.filter(
             invoice=invoice, kind=InvoiceDocument.Kind.PIECE_JOINTE
         ).exists()
         if has_attachment or invoice.status == S.COMPLETEE:
             return None
-        reason = f"Pièce justificative absente {ROBOT_SIGNATURE}"
-        return "suspend", lambda: services.invoice_suspend(invoice_id=pk, by=robot, reason=reason)
+        return "suspend", {"reason": f"Pièce justificative absente {ROBOT_SIGNATURE}"}
     if rule.kind == RuleKind.RECYCLE_UNKNOWN_SERVICE:
         code = invoice.service.code if invoice.service else ""
         if code and (not rule.codes or code in rule.codes):
             return None
         comment = f"Service « {code or 'non renseigné'} » inconnu du destinataire {ROBOT_SIGNATURE}"
-        return "send_to_recycle", lambda: services.invoice_send_to_recycle(
-            invoice_id=pk, by=robot, comment=comment
-        )
+        return "send_to_recycle", {"comment": comment}
     if rule.kind == RuleKind.REJECT_ABOVE:
         if rule.amount is None or invoice.total_gross <= rule.amount:
             return None
         comment = f"Montant supérieur à {rule.amount} € {ROBOT_SIGNATURE}"
-        return "reject", lambda: services.invoice_reject(
-            invoice_id=pk, by=robot, reason=RejectionReason.MONTANT_ERRONE, comment=comment
-        )
+        return "reject", {"reason": RejectionReason.MONTANT_ERRONE, "comment": comment}
     today = timezone.localdate(now)
     if rule.kind == RuleKind.SERVICE_DONE_AFTER:
         if _elapsed_days(invoice, now) < (rule.days or 0):
             return None
-        return "mark_service_done", lambda: services.invoice_mark_service_done(
-            invoice_id=pk, by=robot, on=today
-        )
+        return "mark_service_done", {"on": today}
     if rule.kind == RuleKind.PAY_AFTER:
         if _elapsed_days(invoice, now) < (rule.days or 0):
             return None
-        return "mark_paid", lambda: services.invoice_mark_paid(
-            invoice_id=pk, by=robot, on=today, amount=invoice.total_gross
-        )
+        return "mark_paid", {"payment_date": today, "payment_amount": invoice.total_gross}
     return None
 
 
@@ -97,15 +88,18 @@ def robot_process_invoice(*, scenario: RobotScenario, invoice: Invoice) -> list[
         plan = _plan(rule, invoice, now)
         if plan is None:
             continue
-        method_name, run = plan
-        if not can_proceed(getattr(invoice, method_name)):
+        action, data = plan
+        action = recipient_action_get(action).name  # unknown: an error, never a payment
+        if not can_proceed(getattr(invoice, action)):
             continue
         try:
             with transaction.atomic():
                 RobotAction.objects.create(
                     rule=rule, invoice=invoice, simulated_at=now, to_status=""
                 )
-                invoice = run()
+                invoice = services.invoice_recipient_act(
+                    invoice_id=invoice.pk, by=scenario.robot_user, action=action, data=data
+                )
                 RobotAction.objects.filter(rule=rule, invoice=invoice).update(
                     to_status=invoice.status
                 )

@@ -1,6 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
+from chorus.exceptions import ChorusError
+from structures.bank_services import clean_bic, clean_iban
 from structures.models import (
+    BankAccount,
     CompanyRecord,
     EngagementJuridique,
     Membership,
@@ -27,6 +32,45 @@ class EngagementJuridiqueInline(admin.TabularInline):
     model = EngagementJuridique
     extra = 0
     fields = ("number", "supplier_siret", "amount", "valid_from", "valid_until")
+
+
+class BankAccountForm(forms.ModelForm):
+    """IBAN and BIC checked with python-stdnum, stored compact (as the portal does)."""
+
+    class Meta:
+        model = BankAccount
+        fields = ("label", "iban", "bic", "is_active", "is_default")
+
+    def _checked(self, cleaner, name: str) -> str:
+        try:
+            return cleaner(self.cleaned_data.get(name, ""))
+        except ChorusError as exc:
+            raise ValidationError(exc.message) from None
+
+    def clean_iban(self) -> str:
+        return self._checked(clean_iban, "iban")
+
+    def clean_bic(self) -> str:
+        return self._checked(clean_bic, "bic")
+
+
+class BankAccountInline(admin.TabularInline):
+    model = BankAccount
+    form = BankAccountForm
+    extra = 0
+    fields = ("label", "iban", "bic", "is_active", "is_default")
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(admin.ModelAdmin):
+    form = BankAccountForm
+    list_display = ("label", "structure", "masked_iban", "bic", "is_active", "is_default")
+    list_filter = ("is_active", "is_default")
+    search_fields = ("label", "structure__name", "structure__identifier")
+    autocomplete_fields = ("structure",)
+
+    def get_fields(self, request, obj=None):
+        return ("structure", "label", "iban", "bic", "is_active", "is_default")
 
 
 class MembershipInline(admin.TabularInline):
@@ -56,7 +100,7 @@ class StructureAdmin(admin.ModelAdmin):
     list_filter = ("kind", "is_active", "company_category", "public_category", "identifier_type")
     search_fields = ("name", "identifier", "vat_number")
     readonly_fields = ("created_at",)
-    inlines = [ServiceInline, EngagementJuridiqueInline, MembershipInline]
+    inlines = [ServiceInline, EngagementJuridiqueInline, BankAccountInline, MembershipInline]
     fieldsets = (
         (None, {"fields": ("kind", "identifier_type", "identifier", "name", "is_active")}),
         ("Adresse", {"fields": ("address", "postal_code", "city", "country")}),

@@ -60,6 +60,11 @@ PUBLIC_STRUCTURES: list[dict[str, Any]] = [
         "siret": STATE_SIRET,
         "name": "État — services de l'État",
         "public_category": PublicCategory.ETAT,
+        # A postal address (Bercy, the ministry of the economy): `structures/v1/consulter`
+        # returns it (chorus-pro.md §8.5).
+        "address": "139 rue de Bercy",
+        "postal_code": "75012",
+        "city": "PARIS",
         "service_code_required": True,
         "ej_required": True,
         "services": [
@@ -339,7 +344,34 @@ def _load_supplier(report: DemoReport) -> Any:
         Structure, {"identifier_type": "SIRET", "identifier": SUPPLIER_STRUCTURE["siret"]}, values
     )
     report.count("structures", outcome)
+    _load_bank_account(structure, report)
     return structure
+
+
+# The demo supplier's default bank details (a documentation IBAN with a valid key, fictitious):
+# `recuperer/coordbanc/valides` lists it; deposited invoices carry it as payment means 30.
+SUPPLIER_BANK_ACCOUNT = {
+    "label": "Compte courant (fictif)",
+    "iban": "FR7630006000011234567890189",
+    "bic": "AGRIFRPP",
+}
+
+
+def _load_bank_account(structure: Any, report: DemoReport) -> None:
+    from structures.models import BankAccount
+
+    lookup = {"structure": structure, "iban": SUPPLIER_BANK_ACCOUNT["iban"]}
+    has_default = BankAccount.objects.filter(structure=structure, is_default=True).exclude(
+        iban=SUPPLIER_BANK_ACCOUNT["iban"]
+    )
+    values = {
+        "label": SUPPLIER_BANK_ACCOUNT["label"],
+        "bic": SUPPLIER_BANK_ACCOUNT["bic"],
+        "is_active": True,
+        "is_default": not has_default.exists(),
+    }
+    _obj, outcome = _upsert(BankAccount, lookup, values)
+    report.count("coordonnées bancaires", outcome)
 
 
 def _load_user(account: dict[str, Any], report: DemoReport) -> Any:

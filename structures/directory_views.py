@@ -6,7 +6,6 @@ pagination on (name, id) so that deep pages cost the same as the first, and a st
 
 import base64
 import binascii
-import csv
 import datetime
 import json
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from chorus.csv_export import csv_lines
 from structures.choices import StructureKind
 from structures.models import Service, Structure
 from structures.validators import validate_siret
@@ -178,21 +178,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "annuaire/detail.html", context)
 
 
-class _Echo:
-    """csv.writer target that hands each formatted line back instead of buffering it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: str) -> str:
-    # Spreadsheets run cells starting with these characters as formulas (CSV injection).
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def _csv_lines(qs: QuerySet[Structure]) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow(CSV_HEADER)
+def _csv_rows(qs: QuerySet[Structure]) -> Iterator[list[str]]:
     rows = (
         qs.annotate(active=FilteredRelation("services", condition=_active_service_q("services__")))
         .order_by("name", "pk", "active__code")
@@ -210,8 +196,7 @@ def _csv_lines(qs: QuerySet[Structure]) -> Iterator[str]:
         chunk_size=2000
     ):
         ej = "Oui" if structure_ej or service_ej else "Non"
-        cells = [siret, name, code or "", label or "", ej, "Oui" if code_required else "Non"]
-        yield writer.writerow([_cell(c) for c in cells])
+        yield [siret, name, code or "", label or "", ej, "Oui" if code_required else "Non"]
 
 
 @require_GET
@@ -224,7 +209,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     response = StreamingHttpResponse(
-        _csv_lines(directory_structure_list(query=form.cleaned_data["q"])),
+        csv_lines(CSV_HEADER, _csv_rows(directory_structure_list(query=form.cleaned_data["q"]))),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="annuaire-structures-publiques.csv"'

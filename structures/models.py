@@ -47,6 +47,11 @@ class CompanyRecord(models.Model):
         return self.siret[:9]
 
 
+def ej_matches(regex: str, number: str) -> bool:
+    """A structure's EJ format (its own data): the whole number matches; no format, anything."""
+    return not regex or re.fullmatch(regex, number) is not None
+
+
 class Structure(models.Model):
     """A "fiche structure": a supplier company (PRIVEE) or a public recipient (PUBLIQUE)."""
 
@@ -137,7 +142,7 @@ class Structure(models.Model):
         return "none"
 
     def ej_matches_format(self, number: str) -> bool:
-        return not self.ej_format_regex or re.fullmatch(self.ej_format_regex, number) is not None
+        return ej_matches(self.ej_format_regex, number)
 
 
 class Service(models.Model):
@@ -342,3 +347,46 @@ class StructureLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class BankAccount(models.Model):
+    """A structure's bank details (`coordonnées bancaires`): several per structure, one default.
+
+    The id is `idCoordonneeBancaire` (`recuperer/coordbanc/valides`) and the
+    `fournisseur.codeCoordonneesBancairesFournisseur` of `soumettre`. Never deleted once created
+    (invoices cite it): deactivated instead.
+    """
+
+    structure = models.ForeignKey(
+        Structure, on_delete=models.CASCADE, related_name="bank_accounts", verbose_name="structure"
+    )
+    label = models.CharField("libellé", max_length=100)
+    iban = models.CharField("IBAN", max_length=34)
+    bic = models.CharField("BIC", max_length=11, blank=True)
+    is_active = models.BooleanField("active", default=True)
+    is_default = models.BooleanField("par défaut", default=False)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "coordonnée bancaire"
+        verbose_name_plural = "coordonnées bancaires"
+        ordering = ["-is_default", "label", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["structure"],
+                condition=models.Q(is_default=True),
+                name="uniq_default_bank_account",
+            ),
+            models.UniqueConstraint(fields=["structure", "iban"], name="uniq_structure_iban"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.masked_iban})"
+
+    @property
+    def masked_iban(self) -> str:
+        return f"{self.iban[:4]} •••• {self.iban[-4:]}" if self.iban else ""
+
+    @property
+    def formatted_iban(self) -> str:
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))

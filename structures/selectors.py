@@ -187,7 +187,14 @@ def engagements_visible_to(
         Q(structure_id__in=attached) | Q(supplier_siret="") | Q(supplier_siret__in=own_sirets)
     )
     if structure_id is not None:
-        qs = qs.filter(structure_id=structure_id)
+        # The "structure réceptrice" of an EJ is the company that receives the order: OCA sends
+        # its own (supplier) idStructureCPP (chorus-pro.md §7.5). A public structure id still
+        # selects the EJs it issued.
+        receiver = Structure.objects.filter(pk=structure_id).first()
+        if receiver is not None and receiver.kind == StructureKind.PRIVEE:
+            qs = qs.filter(Q(supplier_siret=receiver.identifier) | Q(supplier_siret=""))
+        else:
+            qs = qs.filter(structure_id=structure_id)
     if number:
         qs = qs.filter(number=number)
     return qs.select_related("structure")

@@ -26,7 +26,13 @@ from structures.choices import (
     PublicCategory,
     StructureKind,
 )
-from structures.models import EngagementJuridique, Membership, Service, Structure
+from structures.models import (
+    EngagementJuridique,
+    Membership,
+    Service,
+    Structure,
+    ej_matches,
+)
 from structures.services import _lock_structure, _user_label, structure_log
 from structures.validators import validate_siret
 
@@ -113,8 +119,8 @@ def ej_format_compile(*, regex: str) -> re.Pattern | None:
 
 def ej_format_check(*, regex: str, sample: str) -> bool:
     """Whether `sample` matches the format (the whole number must match)."""
-    pattern = ej_format_compile(regex=regex)
-    return pattern is None or pattern.fullmatch(sample.strip()) is not None
+    ej_format_compile(regex=regex)  # refuses an invalid expression
+    return ej_matches((regex or "").strip(), sample.strip())  # the rule routing applies
 
 
 def structure_billing_update(
@@ -369,14 +375,11 @@ def _check_number(structure: Structure, number: str, *, label: str = "N° d'enga
             field="number",
             code="number_control",
         )
-    if not structure.ej_matches_format(number):
-        rule = structure.ej_format_label or structure.ej_format_regex
-        raise ChorusError(
-            f"{label} : « {number} » ne respecte pas le format des engagements de la structure "
-            f"({rule}).",
-            field="number",
-            code="number_format",
-        )
+    from invoices.rules.routing import check_ej_format  # the rule the routing applies
+
+    violation = check_ej_format(structure, number)
+    if violation is not None:
+        raise ChorusError(violation.message, field="number", code="number_format")
     return number
 
 

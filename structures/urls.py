@@ -1,6 +1,6 @@
 from django.urls import path
 
-from structures import settings_views, views
+from structures import bank_views, settings_views, views
 
 app_name = "structures"
 
@@ -27,6 +27,18 @@ urlpatterns = [
     path("<int:pk>/membres/<int:membership_pk>/detacher/", views.detach, name="detach"),
     path("<int:pk>/transfert/", views.transfer, name="transfer"),
     path("<int:pk>/quitter/", views.leave, name="leave"),
+    # Bank details (principal manager only).
+    path("<int:pk>/coordonnees-bancaires/", bank_views.bank_accounts, name="bank_accounts"),
+    path(
+        "<int:pk>/coordonnees-bancaires/<int:account_pk>/defaut/",
+        bank_views.bank_account_default,
+        name="bank_account_default",
+    ),
+    path(
+        "<int:pk>/coordonnees-bancaires/<int:account_pk>/desactiver/",
+        bank_views.bank_account_deactivate,
+        name="bank_account_deactivate",
+    ),
     # Settings of a public structure (principal manager only).
     path(
         "<int:pk>/parametres/facturation/",

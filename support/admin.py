@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from chorus.files import StoredFileAdminMixin
 from support.models import Sollicitation, SollicitationAttachment, SollicitationMessage
 
 
@@ -30,6 +31,9 @@ class SollicitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SollicitationAttachment)
-class SollicitationAttachmentAdmin(admin.ModelAdmin):
+class SollicitationAttachmentAdmin(StoredFileAdminMixin, admin.ModelAdmin):
     list_display = ("filename", "message", "size", "created_at")
     raw_id_fields = ("message",)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # attachments come with a message (portal); the file is never edited here

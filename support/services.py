@@ -4,9 +4,11 @@ Keyword-only functions that check the rule, change state through FSM transitions
 and schedule notifications (in-app + e-mail) with `transaction.on_commit`.
 """
 
+import datetime
 import functools
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -126,6 +128,11 @@ def _notify_new_request(*, sollicitation: Sollicitation, message: SollicitationM
     )
 
 
+# The same sollicitation (same requester, subject, text and object) sent again within this delay
+# is the same form submitted twice (a double click), not a new request (issue 14 item 17).
+TWIN_WINDOW = datetime.timedelta(minutes=10)
+
+
 @transaction.atomic
 def sollicitation_create(
     *,
@@ -161,8 +168,29 @@ def sollicitation_create(
                 field="structure",
                 code="structure_not_member",
             )
-    addressee, recipient_structure = _route(requester=requester, invoice=invoice)
+    # One sollicitation per submitted form: parallel or repeated clicks on « Envoyer » wait for
+    # each other on the requester's row, and a twin sent moments ago is returned, not duplicated.
+    get_user_model().objects.select_for_update().filter(pk=requester.pk).first()
+    # Dated by the sandbox clock of what it concerns (chorus.clock), the twin window too.
     at = clock.now(structure_id=_clock_structure_id(structure=structure, invoice=invoice))
+    twin = (
+        Sollicitation.objects.filter(
+            requester=requester,
+            category=category,
+            subcategory=subcategory,
+            subject=subject,
+            invoice=invoice,
+            structure=structure,
+            created_at__gte=at - TWIN_WINDOW,
+            messages__from_requester=True,
+            messages__body=body,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if twin is not None:
+        return twin
+    addressee, recipient_structure = _route(requester=requester, invoice=invoice)
     sollicitation = Sollicitation.objects.create(
         created_at=at,
         requester=requester,

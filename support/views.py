@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from redis.exceptions import RedisError
 
 from chorus.exceptions import ChorusError
+from chorus.files import stored_file_response
 from support import selectors, services
 from support.assistant import assistant_answer
 from support.choices import SUBCATEGORIES
@@ -335,7 +336,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
     ).first()
     if item is None:
         raise Http404("Pièce jointe introuvable.")
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename)
+    return stored_file_response(item.file, filename=item.filename, content_type=item.content_type)
 
 
 # --- assistant ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.envelope import no_result, ok
+from api.envelope import blank, no_result, ok
 from api.views.base import CproView, cpro_schema
 from api.views.structures import bad_field, paginate
 from structures import selectors
@@ -53,7 +53,7 @@ class RechercherEngagementsView(CproView):
         body = self.body(request)
         raw_structure = body.get("structureReceptriceEngagementJuridique")
         structure_id = None
-        if raw_structure not in (None, ""):
+        if not blank(raw_structure):  # 0, "" and null are "no filter" (§8.5)
             structure_id = body.int("structureReceptriceEngagementJuridique")
             if structure_id is None:
                 return bad_field(

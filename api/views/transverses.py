@@ -5,7 +5,6 @@ Code lists answer with the field names of the reference (chorus-pro.md §7.3); a
 """
 
 import base64
-import csv
 import io
 import zipfile
 from collections.abc import Iterable
@@ -20,9 +19,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.envelope import no_result, ok, page_info
+from api.envelope import error, no_result, ok, page_info
 from api.views.base import CproView, cpro_schema
-from api.views.structures import bad_field, paginate
+from api.views.structures import UNKNOWN_STRUCTURE, bad_field, paginate
+from chorus.csv_export import csv_writer
 from invoices.choices import (
     Cadre,
     DepositMode,
@@ -34,6 +34,7 @@ from invoices.choices import (
 from invoices.models import Invoice
 from invoices.received_forms import ACTIONS
 from structures import selectors
+from structures.bank_services import bank_accounts_active
 from structures.choices import IdentifierType, StructureKind
 from structures.models import CompanyRecord
 from structures.validators import validate_siret
@@ -44,12 +45,25 @@ ENVELOPE = inline_serializer(
 )
 
 
+HEALTH_CHECK_BODY = "L'API CPRO est actuellement disponible et fonctionnel."
+HEALTH_CHECK = inline_serializer(
+    "HealthCheck",
+    fields={
+        "body": serializers.CharField(),
+        "statusCodeValue": serializers.IntegerField(),
+        "statusCode": serializers.CharField(),
+    },
+)
+
+
 class HealthCheckView(APIView):
+    """Not the `codeRetour` envelope: a Spring `ResponseEntity` as PISTE serialises it (§8.5)."""
+
     http_method_names = ["get", "options"]
 
-    @cpro_schema(responses={200: ENVELOPE}, summary="Santé de l'API")
+    @cpro_schema(responses={200: HEALTH_CHECK}, summary="Santé de l'API")
     def get(self, request: Request) -> Response:
-        return ok()
+        return Response({"body": HEALTH_CHECK_BODY, "statusCodeValue": 200, "statusCode": "OK"})
 
 
 DEVISES = [
@@ -68,14 +82,17 @@ class RecupererDevisesView(CproView):
     def post(self, request: Request) -> Response:
         langue = str(self.body(request).get("codeLangue", "FR")).upper()
         liste = [{"codeDevise": code, "libelleDevise": label} for code, label in DEVISES]
-        return ok({"codeLangue": langue, "listeDevises": liste})
+        return _liste("listeDevises", liste, codeLangue=langue)
 
 
 # Code lists ---------------------------------------------------------------------------------------
 
 
-def _liste(key: str, items: list[dict[str, Any]]) -> Response:
-    return ok({key: items}) if items else no_result({key: []})
+def _liste(key: str, items: list[dict[str, Any]], **extra: Any) -> Response:
+    """A referential: the list plus the top-level paging keys the PHP classes generated from
+    the official spec require (`nbResultatsParPage`, `pageCourante`, `pages`, `total`, §8.5)."""
+    data = {**extra, key: items, **page_info(page=1, size=max(len(items), 1), total=len(items))}
+    return ok(data) if items else no_result(data)
 
 
 def _simple_list(key: str, field: str, values: Iterable[str]) -> Response:
@@ -423,7 +440,7 @@ def annuaire_csv() -> bytes:
     """The public directory: one line per active public structure and service (or one line with
     empty service columns), `;`-separated UTF-8, the header named after the API's fields."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer = csv_writer(buffer, delimiter=";", lineterminator="\n")
     writer.writerow(ANNUAIRE_HEADER)
     for structure in selectors.public_directory_rows():
         head = [
@@ -468,3 +485,37 @@ class TelechargerAnnuaireDestinataireView(CproView):
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(ANNUAIRE_CSV, annuaire_csv())
         return ok({"fichierResultat": base64.b64encode(archive.getvalue()).decode("ascii")})
+
+
+class RecupererCoordonneesBancairesValidesView(CproView):
+    """`recuperer/coordbanc/valides`: the active bank details of a structure the account acts for;
+    `idCoordonneeBancaire` is `fournisseur.codeCoordonneesBancairesFournisseur` in `soumettre`."""
+
+    @cpro_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiResponse(description="listeCoordonneeBancaire")},
+    )
+    def post(self, request: Request) -> Response:
+        body = self.body(request)
+        raw = body.filled("idStructure")
+        structure_id = (
+            request.technical_account.structure_id if raw is None else body.int("idStructure")
+        )
+        attached = selectors.structures_attached_active(user=request.user).filter(pk=structure_id)
+        if structure_id is None or not attached.exists():
+            return error(
+                UNKNOWN_STRUCTURE,
+                f"idStructure : la structure {raw} est inconnue ou n'est pas accessible avec ce "
+                "compte technique.",
+            )
+        liste = [
+            {
+                "idCoordonneeBancaire": account.pk,
+                "nomCoordonneeBancaire": account.label,
+                "iban": account.iban,
+                "bic": account.bic,
+                "parDefaut": account.is_default,
+            }
+            for account in bank_accounts_active(structure_id=structure_id)
+        ]
+        return _liste("listeCoordonneeBancaire", liste)

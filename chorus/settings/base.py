@@ -56,9 +56,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
-    # WAL + a busy timeout let the dev server and in-process tasks share the file.
+    # Concurrent requests on the embedded file (issue 14 item 8): every transaction takes the
+    # write lock at BEGIN IMMEDIATE, so a reader never has to upgrade to a writer (which SQLite
+    # refuses at once with « database is locked », whatever the timeout) and the writers queue for
+    # up to `timeout` seconds; that also makes select_for_update (a no-op on SQLite) serialise.
+    # WAL lets reads go on beside the writer; synchronous=NORMAL is durable enough under WAL.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 # APPS
@@ -178,6 +186,7 @@ CHORUS_MANDATE_VERSION = "2026-01"
 # API (PISTE) — OAuth2 client credentials + `cpro-account` technical account on every call.
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "api.authentication.PisteOAuth2Validator",
+    "OAUTH2_BACKEND_CLASS": "api.oauth_backend.PisteOAuthLibCore",
     "SCOPES": {"openid": "Accès à l'API Chorus Pro"},
     "DEFAULT_SCOPES": ["openid"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("CHORUS_API_TOKEN_SECONDS", default=3600),
@@ -305,14 +314,21 @@ CHORUS_ROUTING_MAX_ATTEMPTS = env.int("CHORUS_ROUTING_MAX_ATTEMPTS", default=10)
 # many seconds, has stopped consuming (Celery/Kombu reconnection bug): it exits with code 75 for its
 # supervisor to restart it (chorus/watchdog.py). 0 turns the watchdog off.
 CHORUS_WORKER_WATCHDOG_SECONDS = env.int("CHORUS_WORKER_WATCHDOG_SECONDS", default=120)
-# Webhooks to loopback/private addresses: allowed on a local emulator (receivers on localhost);
-# set false on a shared or public deployment (server-side request forgery, api/webhooks.py).
-CHORUS_WEBHOOKS_ALLOW_PRIVATE = env.bool("CHORUS_WEBHOOKS_ALLOW_PRIVATE", default=True)
+# Webhooks to loopback/private addresses (server-side request forgery, api/webhooks.py): refused
+# unless the operator of a single-user emulator allows them (an integrator receiving on localhost).
+# Link-local and cloud metadata addresses are refused whatever this says.
+CHORUS_WEBHOOKS_ALLOW_PRIVATE = env.bool("CHORUS_WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 # STATIC AND MEDIA — files go through Django's storage API.
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves static files in every mode, DEBUG off included (`make run`): from the
+# finders (no collectstatic needed) unless CHORUS_STATIC_FINDERS=false (an image that ran
+# collectstatic, docker-compose); re-scanned on each request only in DEBUG.
+WHITENOISE_USE_FINDERS = env.bool("CHORUS_STATIC_FINDERS", default=True)
+WHITENOISE_AUTOREFRESH = DEBUG
+# Nothing is served under MEDIA_URL (no route): stored files go through permission-checked views.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("CHORUS_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {

@@ -16,6 +16,9 @@ CHORUS_SANDBOX = True
 CHORUS_INNER_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 EMAIL_BACKEND = "accounts.mail.SandboxEmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="chorus-test-media-")
+# WhiteNoise looks static files up when asked instead of scanning them all for each test client
+# (tests/security/test_stored_files.py checks the non-DEBUG scan that `make run` uses).
+WHITENOISE_AUTOREFRESH = True
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -51,7 +51,7 @@ UNIT_CODES = {"U": "C62", "H": "HUR", "J": "DAY", "KG": "KGM", "M": "MTR", "L": 
 def payment_means_code(payment_mode: str, iban: str) -> str:
     """BT-81. A credit transfer (30) must name the account (BR-61 / CII-SR-470): without an IBAN in
     the supplier snapshot it is written as "1" (instrument not defined)."""
-    code = PAYMENT_MEANS.get(payment_mode, "1")
+    code = PAYMENT_MEANS.get(payment_mode) or ("30" if iban else "1")
     return "1" if code == "30" and not iban else code
 
 
@@ -186,13 +186,17 @@ def build_cii(invoice: Any, lines: Iterable[Any] | None = None) -> bytes:
 
     settlement = _sub(transaction, "ram:ApplicableHeaderTradeSettlement")
     _sub(settlement, "ram:InvoiceCurrencyCode", invoice.currency)
-    if invoice.payment_mode:
+    iban = supplier.get("iban", "")
+    if invoice.payment_mode or iban:
         means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
-        iban = supplier.get("iban", "")
-        _sub(means, "ram:TypeCode", payment_means_code(invoice.payment_mode, iban))
-        if iban:
+        code = payment_means_code(invoice.payment_mode, iban)
+        _sub(means, "ram:TypeCode", code)  # BT-81
+        if iban and code in ("30", "58"):
             account = _sub(means, "ram:PayeePartyCreditorFinancialAccount")
-            _sub(account, "ram:IBANID", iban)
+            _sub(account, "ram:IBANID", iban)  # BT-84
+            if supplier.get("bic"):
+                bank = _sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution")
+                _sub(bank, "ram:BICID", supplier["bic"])  # BT-86
     for group in invoice.vat_breakdown:
         _vat_group(settlement, group)
     terms = _sub(settlement, "ram:SpecifiedTradePaymentTerms")

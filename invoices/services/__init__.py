@@ -12,6 +12,7 @@ Modules: `drafts` (BROUILLON, credit notes), `routing` (deposit, routing, outbox
 from invoices.services.common import MOTIF_MAX_LENGTH, invoice_event_create
 from invoices.services.drafts import (
     LineData,
+    invoice_by_form_token,
     invoice_create_credit_note,
     invoice_create_draft,
     invoice_delete_draft,
@@ -25,11 +26,13 @@ from invoices.services.outbox import (
     outbox_mark_processed,
 )
 from invoices.services.recipient import (
+    RECIPIENT_ACTIONS,
     invoice_make_available_to_accounting,
     invoice_mandate,
     invoice_mark_accounted,
     invoice_mark_paid,
     invoice_mark_service_done,
+    invoice_recipient_act,
     invoice_reject,
     invoice_send_to_recycle,
     invoice_suspend,
@@ -53,10 +56,12 @@ from invoices.services.supplier import (
 
 __all__ = [
     "MOTIF_MAX_LENGTH",
+    "RECIPIENT_ACTIONS",
     "LineData",
     "deposit_problems",
     "invoice_acknowledge_rejection",
     "invoice_acknowledge_suspension",
+    "invoice_by_form_token",
     "invoice_complete",
     "invoice_create_credit_note",
     "invoice_create_draft",
@@ -70,6 +75,7 @@ __all__ = [
     "invoice_mark_paid",
     "invoice_mark_service_done",
     "invoice_process_rejection",
+    "invoice_recipient_act",
     "invoice_recycle",
     "invoice_reject",
     "invoice_route",

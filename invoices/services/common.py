@@ -92,6 +92,61 @@ def ensure_can(invoice: Invoice, method_name: str) -> Callable[..., Any]:
     return method
 
 
+def transition_target(method_name: str) -> str | None:
+    """The status a transition of Invoice leads to (None when it depends on the source)."""
+    meta = getattr(Invoice, method_name)._django_fsm
+    targets = {transition.target for transition in meta.transitions.values()}
+    return targets.pop() if len(targets) == 1 else None
+
+
+def _comparable(data: Mapping[str, Any] | None) -> dict[str, str]:
+    """Event data as compared by `already_applied`: the day an action defaults to (`on`: today)
+    is not part of what was asked."""
+    return {k: str(v) for k, v in (data or {}).items() if k != "on"}
+
+
+def already_applied(
+    invoice: Invoice,
+    method_name: str,
+    *,
+    action: str,
+    event_reason: str = "",
+    event_data: Mapping[str, Any] | None = None,
+) -> bool:
+    """True when the locked invoice already stands where this very action would put it: same
+    action, same motif, same data (a repeated request, a double click) — success, nothing changes.
+
+    When the invoice already stands in that status through another action, or the same action with
+    another motif (a concurrent request that won), the caller is refused (20002), never told that
+    its own action succeeded (issue 14 item 18). Call it only once `can_proceed` has said no.
+    """
+    target = transition_target(method_name)
+    if target is None or invoice.status != target:
+        return False
+    arrival = (
+        invoice.events.filter(to_status=target)
+        .exclude(from_status=target)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if arrival is None:
+        return False  # no trace of how it got there: the usual refusal (ensure_can)
+    if (
+        arrival.action == action
+        and arrival.reason == event_reason[:500]
+        and _comparable(arrival.data) == _comparable(event_data)
+    ):
+        return True
+    detail = f" (motif : « {arrival.reason} »)" if arrival.reason else ""
+    raise ChorusError(
+        f"La facture est déjà au statut « {invoice.get_status_display()} »{detail} par une autre "
+        f"action que la vôtre : action « {ACTION_LABELS[method_name]} » impossible, elle n'a pas "
+        "été appliquée.",
+        field="status",
+        code="20002",
+    )
+
+
 def apply_transition(
     invoice: Invoice,
     method_name: str,
@@ -229,6 +284,28 @@ def party_snapshot(structure: Structure) -> dict[str, str]:
         "country": structure.country,
         "vat_number": structure.vat_number,
     }
+
+
+def bank_snapshot(invoice) -> dict[str, str]:
+    """IBAN/BIC of the invoice's chosen bank account, else of the supplier's default active one
+    (issue 15): written into the supplier snapshot at deposit, read by the CII/UBL writers."""
+    from structures.models import BankAccount
+
+    account = invoice.bank_account if invoice.bank_account_id else None
+    if account is not None and account.structure_id != invoice.supplier_id:
+        raise ChorusError(
+            "Coordonnées bancaires : le compte choisi n'appartient pas au fournisseur.",
+            field="bank_account",
+        )
+    if account is None:
+        account = BankAccount.objects.filter(
+            structure_id=invoice.supplier_id, is_active=True, is_default=True
+        ).first()
+        if account is not None:
+            invoice.bank_account = account
+    if account is None:
+        return {}
+    return {"iban": account.iban, "bic": account.bic, "bank_account_label": account.label}
 
 
 def parse_decimal(value: Any, *, field: str, label: str) -> Decimal:

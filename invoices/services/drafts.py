@@ -1,12 +1,13 @@
 """Drafts (BROUILLON) and credit notes: header fields, lines, totals."""
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from chorus.exceptions import ChorusError
@@ -43,6 +44,7 @@ HEADER_FIELDS = {
     "currency",
     "payment_mode",
     "comment",
+    "bank_account",
 }
 
 # Typed text of the header, checked for control characters (labels as on the portal's form).
@@ -145,7 +147,7 @@ def _apply_header(invoice: Invoice, fields: Mapping[str, Any]) -> None:
     for name, value in fields.items():
         if isinstance(value, str):
             value = value.strip()
-        setattr(invoice, name, value if value is not None else "")
+        setattr(invoice, name, value if value is not None or name == "bank_account" else "")
     choices = {
         "type": (InvoiceType, "type de facture"),
         "cadre": (Cadre, "cadre de facturation"),
@@ -236,20 +238,42 @@ def invoice_create_draft(
     supplier: Structure,
     by: User,
     lines: Iterable[LineData | Mapping[str, Any]] = (),
+    form_token: uuid.UUID | None = None,
     **fields: Any,
 ) -> Invoice:
-    """Create a BROUILLON (header fields: HEADER_FIELDS); everything is checked again on deposit."""
+    """Create a BROUILLON (header fields: HEADER_FIELDS); everything is checked again on deposit.
+
+    `form_token`: the one-time token of the portal form. The same form sent again (a double or
+    triple click on « Valider et envoyer ») returns the invoice the first one created, whatever
+    it became since; a concurrent twin waits on the unique index, then finds it.
+    """
+    if form_token is not None and (existing := invoice_by_form_token(supplier, by, form_token)):
+        return existing
     invoice, cleaned = draft_build(supplier=supplier, by=by, lines=lines, **fields)
-    with transaction.atomic():
-        # A new invoice has no lines to replace: totals first, then one INSERT per table.
-        invoice.save()
-        store_lines(invoice, cleaned)
-        invoice_event_create(
-            invoice=invoice,
-            action="chorus.invoice.draft_created",
-            actor=by,
-            to_status=invoice.status,
-        )
+    invoice.form_token = form_token
+    try:
+        with transaction.atomic():
+            # A new invoice has no lines to replace: totals first, then one INSERT per table.
+            invoice.save()
+            store_lines(invoice, cleaned)
+            invoice_event_create(
+                invoice=invoice,
+                action="chorus.invoice.draft_created",
+                actor=by,
+                to_status=invoice.status,
+            )
+    except IntegrityError:
+        if form_token is None or not (existing := invoice_by_form_token(supplier, by, form_token)):
+            raise
+        return existing
+    return invoice
+
+
+def invoice_by_form_token(supplier: Structure, by: User, form_token: uuid.UUID) -> Invoice | None:
+    """The invoice this very portal form already created (a double or triple click), if any."""
+    invoice = Invoice.objects.filter(supplier=supplier, form_token=form_token).first()
+    if invoice is not None:
+        require_member(user=by, structure=supplier, role_label="fournisseur")
     return invoice
 
 
@@ -309,6 +333,15 @@ def invoice_create_credit_note(*, invoice_id: int, by: User, number: str = "") -
             )
         if original.type == InvoiceType.AVOIR:
             raise ChorusError("Un avoir ne peut pas faire l'objet d'un avoir.", field="type")
+        # The original is locked: parallel clicks on « Créer un avoir » queue here, and the
+        # followers find the draft the first one made (one draft credit note per invoice).
+        draft = (
+            Invoice.objects.filter(credited_invoice=original, status=InvoiceStatus.BROUILLON)
+            .order_by("-id")
+            .first()
+        )
+        if draft is not None:
+            return draft
         credit_note = invoice_create_draft(
             supplier=original.supplier,
             by=by,

@@ -1,12 +1,12 @@
 """Deposit (BROUILLON → DEPOSEE), routing to the recipient, outbox bookkeeping."""
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
-from django.utils import timezone
 from django_fsm import can_proceed
 
 from accounts.models import User
@@ -16,11 +16,16 @@ from chorus.exceptions import ChorusError
 from invoices.choices import (
     InvoiceStatus,
     OutboxKind,
-    RoutingError,
 )
 from invoices.models import Invoice, InvoiceLine, Outbox
+from invoices.rules.base import Violation
+from invoices.rules.catalogue import DUE_DATE_BEFORE_ISSUE, SELF_BILLING
+from invoices.rules.document import check_dates, check_not_self_billing
+from invoices.rules.numbering import duplicate_message
+from invoices.rules.routing import RoutingData, find_recipient, routing_evaluate
 from invoices.services.common import (
     apply_transition,
+    bank_snapshot,
     ensure_can,
     lock_invoice,
     party_snapshot,
@@ -29,11 +34,11 @@ from invoices.services.common import (
 from invoices.services.drafts import LineData, draft_build, store_lines, store_totals
 from invoices.services.drafts import _apply_header as apply_header
 from invoices.services.drafts import _clean_line as clean_line
+from invoices.services.drafts import _clean_lines as clean_lines
 from invoices.services.outbox import (
     outbox_enqueue,
     outbox_mark_processed,
 )
-from structures.choices import IdentifierType
 from structures.models import Service, Structure
 
 logger = logging.getLogger(__name__)
@@ -58,28 +63,39 @@ def _required_problems(invoice: Invoice, has_lines: bool) -> list[ChorusError]:
             problems.append(
                 ChorusError(f"{label} : obligatoire pour déposer la facture.", field=name)
             )
-    if invoice.issue_date and invoice.issue_date > clock.today(structure_id=invoice.supplier_id):
-        problems.append(
-            ChorusError("Date de facture : ne peut pas être dans le futur.", field="issue_date")
-        )
-    if invoice.due_date and invoice.issue_date and invoice.due_date < invoice.issue_date:
-        problems.append(
-            ChorusError(
-                "Date d'échéance : ne peut pas précéder la date de facture.", field="due_date"
-            )
-        )
     if not has_lines:
         problems.append(
             ChorusError("Lignes : une facture comporte au moins une ligne.", field="lines")
         )
-    if invoice.recipient_siret and invoice.recipient_siret == invoice.supplier.siret:
-        problems.append(
-            ChorusError(
-                "SIRET du destinataire : une structure ne peut pas se facturer elle-même.",
-                field="recipient_siret",
-            )
-        )
+    # The deposit rules of invoices/rules (the pré-contrôle applies the same, same reason codes).
+    for violation in (
+        check_dates(invoice.issue_date, invoice.due_date, supplier_id=invoice.supplier_id),
+        check_not_self_billing(
+            recipient_siret=invoice.recipient_siret, supplier_siret=invoice.supplier.siret
+        ),
+    ):
+        if violation is not None:
+            problems.append(_as_error(violation))
     return problems
+
+
+def _as_error(violation: Violation) -> ChorusError:
+    """A broken deposit rule as the ChorusError the channels show (code: its reason code)."""
+    field = {DUE_DATE_BEFORE_ISSUE: "due_date", SELF_BILLING: "recipient_siret"}.get(
+        violation.rule, "issue_date"
+    )
+    return ChorusError(violation.message, field=field, code=violation.code)
+
+
+def deposit_check(*, supplier: Structure, lines: Iterable[Any], **fields: Any) -> None:
+    """Raise the ChorusError the deposit of these fields would raise about the invoice itself
+    (header, lines, required fields, deposit rules), writing nothing and needing no user: the
+    pré-contrôle predicts a flux deposit with it."""
+    invoice = Invoice(supplier=supplier)
+    apply_header(invoice, fields)
+    cleaned = clean_lines(lines)
+    store_totals(invoice, cleaned)
+    _check_required_for_deposit(invoice, cleaned)
 
 
 def _check_required_for_deposit(invoice: Invoice, lines: list[InvoiceLine]) -> None:
@@ -133,9 +149,7 @@ def deposit_problems(
 
 def _duplicate_number(invoice: Invoice) -> ChorusError:
     return ChorusError(
-        f"Numéro de facture : « {invoice.number} » a déjà été déposé en "
-        f"{invoice.number_year} par votre structure (seule une facture rejetée libère "
-        "son numéro).",
+        duplicate_message(number=invoice.number, year=invoice.number_year),
         field="number",
         code="doublon",
     )
@@ -157,7 +171,7 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
     `new`: the invoice and its lines are written here for the first time (one INSERT each)."""
     _check_required_for_deposit(invoice, lines)
     store_totals(invoice, lines)
-    invoice.supplier_snapshot = party_snapshot(invoice.supplier)
+    invoice.supplier_snapshot = party_snapshot(invoice.supplier) | bank_snapshot(invoice)
     recipient = find_recipient(invoice.recipient_siret)
     if recipient is not None:
         invoice.recipient_snapshot = party_snapshot(recipient)
@@ -200,6 +214,7 @@ def invoice_deposit(
     by: User,
     lines: Iterable[LineData | Mapping[str, Any]],
     check: Callable[[Invoice], None] | None = None,
+    form_token: uuid.UUID | None = None,
     **fields: Any,
 ) -> Invoice:
     """Create and deposit in one write (the API's `soumettre`): the checks, the deposit event and
@@ -208,17 +223,12 @@ def invoice_deposit(
     invoice before anything is written (the API's amount check)."""
     # draft_build checks the membership and that the supplier is active.
     invoice, cleaned = draft_build(supplier=supplier, by=by, lines=lines, **fields)
+    invoice.form_token = form_token  # unique per supplier: a concurrent twin of the form fails
     if check is not None:
         check(invoice)
     _check_terms(by)
     with transaction.atomic():
         return _deposit(invoice, cleaned, by=by, new=True)
-
-
-def find_recipient(siret: str) -> Structure | None:
-    if not siret:
-        return None
-    return Structure.objects.filter(identifier_type=IdentifierType.SIRET, identifier=siret).first()
 
 
 class Unroutable(Exception):
@@ -229,86 +239,24 @@ class Unroutable(Exception):
         self.error, self.detail = error, detail
 
 
-def _service_is_open(service: Service) -> bool:
-    today = timezone.localdate()
-    return service.is_active and not (
-        (service.valid_from and service.valid_from > today)
-        or (service.valid_until and service.valid_until < today)
-    )
-
-
 def routing_check(invoice: Invoice) -> tuple[Structure, Service | None]:
-    """Resolve recipient and service from the typed data, or raise `Unroutable` (§4.4, §6.3)."""
-    E = RoutingError
-    recipient = find_recipient(invoice.recipient_siret)
-    if recipient is None:
-        raise Unroutable(
-            E.DESTINATAIRE_INCONNU,
-            f"SIRET du destinataire : aucune structure « {invoice.recipient_siret} » "
-            "n'est connue de Chorus Pro.",
-        )
-    name = recipient.name
-    if not recipient.is_public:
-        raise Unroutable(
-            E.DESTINATAIRE_NON_PUBLIC,
-            f"SIRET du destinataire : « {name} » n'est pas une entité publique.",
-        )
-    if not recipient.is_active:
-        raise Unroutable(
-            E.DESTINATAIRE_INACTIF,
-            f"SIRET du destinataire : la structure « {name} » est inactive.",
-        )
-    service = None
-    if invoice.service_code:
-        service = Service.objects.filter(structure=recipient, code=invoice.service_code).first()
-        if service is None:
-            raise Unroutable(
-                E.SERVICE_INCONNU,
-                f"Code service : « {invoice.service_code} » n'existe pas chez « {name} ».",
-            )
-        if not _service_is_open(service):
-            raise Unroutable(
-                E.SERVICE_INACTIF,
-                f"Code service : le service « {service.code} » de « {name} » n'est pas actif.",
-            )
-    elif recipient.service_code_required:
-        raise Unroutable(
-            E.SERVICE_OBLIGATOIRE, f"Code service : obligatoire pour le destinataire « {name} »."
-        )
-    if recipient.ej_or_service_required and not (invoice.service_code or invoice.ej_number):
-        raise Unroutable(
-            E.EJ_OU_SERVICE_OBLIGATOIRE,
-            f"N° d'engagement ou code service : l'un des deux est obligatoire pour « {name} ».",
-        )
-    if not invoice.ej_number:
-        service_needs_ej = service is not None and service.ej_required
-        if recipient.ej_required or service_needs_ej:
-            raise Unroutable(
-                E.EJ_OBLIGATOIRE,
-                "N° d'engagement juridique : obligatoire pour ce "
-                + ("service." if service_needs_ej else "destinataire."),
-            )
-        return recipient, service
-    if not recipient.ej_matches_format(invoice.ej_number):
-        raise Unroutable(
-            E.EJ_FORMAT,
-            f"N° d'engagement juridique : « {invoice.ej_number} » ne respecte pas le format "
-            f"attendu ({recipient.ej_format_label or recipient.ej_format_regex}).",
-        )
-    if recipient.engagements.exists():  # the recipient publishes its EJs: the number must exist
-        ej = recipient.engagements.filter(number=invoice.ej_number).first()
-        if ej is None:
-            raise Unroutable(
-                E.EJ_INCONNU,
-                f"N° d'engagement juridique : « {invoice.ej_number} » est inconnu de « {name} ».",
-            )
-        if ej.supplier_siret and ej.supplier_siret != invoice.supplier.siret:
-            raise Unroutable(
-                E.EJ_CREANCIER_DIFFERENT,
-                "N° d'engagement juridique : créancier différent de celui de l'EJ "
-                f"« {ej.number} ».",
-            )
-    return recipient, service
+    """Resolve recipient and service with the routing rules (`invoices.rules.routing`, the same
+    evaluation as the flux and the pré-contrôle), or raise `Unroutable` (§4.4, §6.3)."""
+    routing = routing_evaluate(routing_data_of(invoice))
+    if routing.violation is not None or routing.recipient is None:
+        violation = routing.violation
+        assert violation is not None
+        raise Unroutable(violation.code, violation.message)
+    return routing.recipient, routing.service
+
+
+def routing_data_of(invoice: Invoice) -> RoutingData:
+    return RoutingData(
+        recipient_siret=invoice.recipient_siret,
+        service_code=invoice.service_code,
+        ej_number=invoice.ej_number,
+        supplier_siret=invoice.supplier.siret,
+    )
 
 
 def invoice_route(*, invoice_id: int) -> Invoice:

@@ -165,7 +165,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    # A receiver on localhost: the operator of a local emulator allows private targets.
+    settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE = True
     server = Receiver(failures=1)
     yield server
     server.close()
@@ -215,7 +217,8 @@ def test_webhook_is_signed_retried_after_a_failure_and_replayed(api, invoice, re
     assert {d["statut"] for d in log} == {"livree"}
 
 
-def test_a_webhook_gives_up_after_the_maximum_attempts(api, invoice, monkeypatch):
+def test_a_webhook_gives_up_after_the_maximum_attempts(api, invoice, monkeypatch, settings):
+    settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE = True
     monkeypatch.setattr("api.webhooks.MAX_ATTEMPTS", 2)
     server = Receiver(failures=10)
     try:
@@ -237,7 +240,7 @@ def test_webhook_url_must_be_http(api):
     assert "URL" in response.json()["libelle"]
 
 
-def test_private_addresses_are_allowed_by_default_for_local_receivers(api, receiver):
+def test_private_addresses_are_allowed_when_the_operator_allows_them(api, receiver):
     assert control_post(api, "webhooks", {"url": receiver.url}).status_code == 201
 
 
@@ -270,9 +273,10 @@ def test_a_host_that_turns_private_after_subscribing_gets_nothing(api, invoice, 
     assert receiver.received == []
 
 
-def test_address_classification():
-    from api.webhooks import _non_public_addresses
+def test_address_classification(settings):
+    from api.webhooks import _host_refusal
 
-    assert _non_public_addresses("1.1.1.1", 443) == []
-    assert _non_public_addresses("192.168.0.10", 80) == ["192.168.0.10"]
-    assert _non_public_addresses("nom-inexistant.invalid", 80) == ["nom-inexistant.invalid"]
+    settings.CHORUS_WEBHOOKS_ALLOW_PRIVATE = False
+    assert _host_refusal("1.1.1.1", 443) == ""
+    assert "non publique" in _host_refusal("192.168.0.10", 80)
+    assert "aucune adresse publique" in _host_refusal("nom-inexistant.invalid", 80)

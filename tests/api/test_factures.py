@@ -723,3 +723,129 @@ def test_history_lists_user_actions_but_not_draft_edits(submit, api, recipient_a
     statut = history["historiquesDesStatuts"]["histoStatut"][0]
     assert statut["histoStatutCode"] == "REJETEE"
     assert statut["histoStatutCommentaire"].endswith("Doublon")
+
+
+# A rejection already applied with another motif (issue 14 item 18) ------------------------------
+def test_traiter_recue_rejection_after_another_motif_won_is_20002_not_success(
+    submit, recipient_api
+):
+    invoice = submit()
+    path = "factures/v1/traiter/recue"
+    first = recipient_api.post(
+        path, {"idFacture": invoice.pk, "nouveauStatut": "REJETEE", "motif": "Doublon facture"}
+    )
+    assert first.json()["codeRetour"] == 0
+    other = recipient_api.post(
+        path, {"idFacture": invoice.pk, "nouveauStatut": "REJETEE", "motif": "Montant faux"}
+    )
+    assert other.status_code == 400
+    assert other.json()["codeRetour"] == 20002
+    assert "Doublon facture" in other.json()["libelle"]
+    suspended = recipient_api.post(
+        path, {"idFacture": invoice.pk, "nouveauStatut": "SUSPENDUE", "motif": "Pièce manquante"}
+    )
+    assert suspended.json()["codeRetour"] == 20002
+    # The very same request again (a retry): success, nothing changes.
+    again = recipient_api.post(
+        path, {"idFacture": invoice.pk, "nouveauStatut": "REJETEE", "motif": "Doublon facture"}
+    )
+    assert again.status_code == 200
+    assert again.json()["nouveauStatut"] == "REJETEE"
+    invoice.refresh_from_db()
+    assert invoice.rejection_comment == "Doublon facture"
+    assert invoice.events.filter(action="chorus.invoice.rejected").count() == 1
+
+
+def test_traiter_recue_same_status_reached_by_the_portal_with_another_reason_is_20002(
+    submit, recipient_api, recipient_account
+):
+    from invoices import services
+    from invoices.choices import RejectionReason
+
+    invoice = submit()
+    services.invoice_reject(
+        invoice_id=invoice.pk, by=recipient_account.user, reason=RejectionReason.MONTANT_ERRONE
+    )
+    path = "factures/v1/traiter/recue"
+    other = recipient_api.post(
+        path, {"idFacture": invoice.pk, "nouveauStatut": "REJETEE", "motif": "Autre motif"}
+    )
+    assert other.json()["codeRetour"] == 20002
+    # The same reason, as a code: the action applied is this one, success.
+    same = recipient_api.post(
+        path, {"idFacture": invoice.pk, "nouveauStatut": "REJETEE", "motif": "MONTANT_ERRONE"}
+    )
+    assert same.json()["codeRetour"] == 0
+
+
+def race(actions: dict) -> dict:
+    """Run the named actions in threads released together; return each one's outcome."""
+    import threading
+
+    from django.db import connection
+
+    barrier, outcomes = threading.Barrier(len(actions)), {}
+
+    def worker(name, action):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[name] = action()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=item) for item in actions.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_api_rejections_racing_a_portal_rejection_are_refused_not_told_success(
+    api, supplier_ready, recipient_structure, recipient_account
+):
+    """On PostgreSQL, 4 API rejections were told « success » while a portal rejection with
+    another reason won: every loser is refused, 20002 for the API."""
+    from django.test import Client
+
+    from chorus.exceptions import ChorusError
+    from invoices import services
+    from invoices.choices import RejectionReason
+
+    token = get_token(Client())["access_token"]
+
+    def portal(pk):
+        try:
+            services.invoice_reject(
+                invoice_id=pk, by=recipient_account.user, reason=RejectionReason.MONTANT_ERRONE
+            )
+            return 0
+        except ChorusError as exc:
+            return int(exc.code)
+
+    def by_api(pk, motif):
+        client = CproClient(Client(), token, "tech-etat", "sandbox")
+        response = client.post(
+            "factures/v1/traiter/recue",
+            {"idFacture": pk, "nouveauStatut": "REJETEE", "motif": motif},
+        )
+        return response.json()["codeRetour"]
+
+    for round_ in range(3):
+        deposit = api.post(
+            "factures/v1/soumettre",
+            saisie_payload(recipient_structure.siret, number=f"F-RACE-{round_}"),
+        )
+        invoice = Invoice.objects.get(pk=deposit.json()["identifiantFactureCPP"])
+        assert invoice.status == InvoiceStatus.MISE_A_DISPOSITION
+        actions = {"portal": lambda pk=invoice.pk: portal(pk)}
+        for i in range(4):
+            actions[f"api{i}"] = lambda pk=invoice.pk, i=i: by_api(pk, f"Motif {i}")
+        outcomes = race(actions)
+        assert sorted(outcomes.values()) == [0, 20002, 20002, 20002, 20002], outcomes
+        invoice.refresh_from_db()
+        assert invoice.events.filter(action="chorus.invoice.rejected").count() == 1
+        # A later API rejection with another motif: refused too.
+        assert by_api(invoice.pk, "Encore un autre") == 20002

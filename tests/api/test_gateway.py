@@ -29,14 +29,20 @@ def test_token_with_a_wrong_secret_is_an_oauth_error(client, sandbox_app):
         "/api/oauth/token",
         {"grant_type": "client_credentials", "client_id": "chorus-sandbox", "client_secret": "x"},
     )
-    assert response.status_code == 401
+    # PISTE answers 400 with a description (the PHP library's own test, chorus-pro.md §8.5)
+    assert response.status_code == 400
     assert response.json()["error"] == "invalid_client"
+    assert response.json()["error_description"]
 
 
 def test_health_check_with_token_and_account(api):
     response = api.get("transverses/v1/health-check")
     assert response.status_code == 200
-    assert response.json() == {"codeRetour": 0, "libelle": "TRA_MSG_00.000"}
+    assert response.json() == {
+        "body": "L'API CPRO est actuellement disponible et fonctionnel.",
+        "statusCodeValue": 200,
+        "statusCode": "OK",
+    }
 
 
 def test_missing_cpro_account_is_401_with_an_empty_body(client, api):

@@ -34,7 +34,7 @@ def test_injected_503_is_seen_by_the_client_then_the_api_recovers(api):
 
     recovered = api.get(HEALTH)
     assert recovered.status_code == 200
-    assert recovered.json()["codeRetour"] == 0
+    assert recovered.json()["statusCode"] == "OK"
     rule = FaultRule.objects.get()
     assert (rule.remaining_calls, rule.hits) == (0, 1)
 

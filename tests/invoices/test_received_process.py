@@ -206,3 +206,28 @@ def test_missing_expected_status_asks_to_reload(client, staff, mairie):
     invoice = received(mairie)
     response = client.post(reverse("received:process", args=[invoice.pk, "mark_accounted"]), {})
     assert "rechargez la page" in client.get(response["Location"]).content.decode()
+
+
+def test_portal_rejection_after_another_reason_won_is_refused_with_a_clear_message(
+    client, staff, mairie
+):
+    """Issue 14 item 18: the loser of two rejections is refused, not told it succeeded."""
+    from invoices import services
+
+    invoice = received(mairie)
+    first = staff_of(mairie)
+    services.invoice_reject(
+        invoice_id=invoice.pk, by=first, reason=RejectionReason.DOUBLE_FACTURATION, comment="x"
+    )
+    # A form displayed before the first rejection: the stale check would not fire here.
+    response = _post(client, invoice, "reject", VALID_DATA["reject"], expected=S.REJETEE)
+    message = client.get(response["Location"]).content.decode()
+    assert "déjà au statut" in message
+    assert "n&#x27;a pas été appliquée" in message or "n'a pas été appliquée" in message
+    invoice.refresh_from_db()
+    assert invoice.rejection_reason == RejectionReason.DOUBLE_FACTURATION
+    # The same rejection sent again (a double click): success, nothing changes.
+    services.invoice_reject(
+        invoice_id=invoice.pk, by=first, reason=RejectionReason.DOUBLE_FACTURATION, comment="x"
+    )
+    assert invoice.events.filter(action="chorus.invoice.rejected").count() == 1

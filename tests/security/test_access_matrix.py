@@ -121,6 +121,7 @@ POLICIES: dict[str, str] = {
     "flux/": "login",
     "flux/deposer/": "login",
     "flux/<int:pk>/": "supplier:flux",
+    "flux/<int:pk>/fichier": "supplier:flux",
     "flux/<int:pk>/compte-rendu.json": "supplier:flux",
     "flux/factures/<int:pk>/cii.xml": "supplier:invoice",
     "flux/factures/<int:pk>/ubl.xml": "supplier:invoice",
@@ -244,7 +245,12 @@ def _tenant(*, public: bool, staff_of=None) -> Tenant:
             size=16,
         ).pk
         objects["flux"] = Flux.objects.create(
-            supplier=structure, syntax="CII", filename="f.xml", size=1, sha256="0" * 64
+            supplier=structure,
+            syntax="CII",
+            file=ContentFile(b"<x/>", name="f.xml"),
+            filename="f.xml",
+            size=4,
+            sha256="0" * 64,
         ).pk
     objects["notification"] = Notification.objects.create(
         user=user, key=f"k{user.pk}", title="T", body="B"

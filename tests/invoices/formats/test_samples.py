@@ -29,7 +29,7 @@ def test_every_valid_sample_is_read_with_its_routing_data(path):
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name)
 def test_every_invalid_sample_is_refused_or_flagged(path):
     report, _data = validate_document(path.read_bytes(), path.name, check_routing=False)
-    assert not report.valid
+    assert not report.valid or report.warnings  # CHORUS-101 only flags (issue 16 point 6)
     assert all(f.message_fr and f.rule_id and f.source for f in report.findings)
 
 
@@ -99,7 +99,6 @@ def test_ubl_credit_note_is_detected():
         ("facturx/fnfe-Avoir_FR_type381_BASIC.pdf", {"FX-SCH-A-000026"}, "FACTURX-BASIC"),
         ("invalid/fnfe-fail-Avoir_FR_type380_BASIC.pdf", {"FX-SCH-A-000026"}, "FACTURX-BASIC"),
         ("invalid/mustang-FAIL_zugferd_2p1_MINIMUM_Rechnung_380.xml", {"XSD"}, "XSD"),
-        ("invalid/mustang-invalidArithmetics.cii.xml", {"CHORUS-101"}, "CHORUS"),
         ("invalid/mustang-invalidV2Profile.cii.xml", {"CII-DT-031"}, "EN16931"),
         ("cii/akretion-factur-x-basicwl.xml", {"BR-16", "BR-CO-10"}, "EN16931"),
         ("facturx/mustang-validAvoir_FR_type380_BASICWL.pdf", {"BR-16"}, "EN16931"),
@@ -136,6 +135,8 @@ def test_factur_x_profile_errors_are_not_repeated_under_cen_ids(name, errors, ce
 def test_arithmetic_error_names_the_line_and_business_term():
     report, _ = run("invalid/mustang-invalidArithmetics.cii.xml")
     finding = next(f for f in report.findings if f.rule_id == "CHORUS-101")
+    assert finding.severity == "warning"  # our own check, no Chorus Pro source: never blocks
+    assert report.valid
     assert finding.business_term == "BT-131"
     assert "IncludedSupplyChainTradeLineItem[1]" in finding.location
     assert "320.00" in finding.message_fr

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("invoices", "0008_received_page_index"),
+        ("invoices", "0010_api_invoice_bank_account"),
     ]
 
     operations = [
