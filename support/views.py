@@ -173,7 +173,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 else "au support de la plateforme"
             )
             if sollicitation.recipient_structure_id:
-                to = f"à {to} (destinataire de la facture)"
+                to = f"à {to}, qui a reçu la facture"
             messages.success(
                 request, f"Votre sollicitation n° {sollicitation.pk} a été envoyée {to}."
             )

@@ -65,7 +65,7 @@ def test_the_form_says_where_each_request_goes_and_the_request_goes_there(
     assert s.addressee == Addressee.DESTINATAIRE
     assert s.recipient_structure == recipient
     page = client.get(response["Location"]).content.decode()
-    assert f"envoyée à {recipient.name} (destinataire de la facture)" in page
+    assert f"envoyée à {recipient.name}, qui a reçu la facture" in page
 
 
 def test_the_recipient_asking_about_its_received_invoice_is_told_it_goes_to_support(
