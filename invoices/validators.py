@@ -8,8 +8,12 @@ message naming the field and the rule; the API answers it as a 400 in the Chorus
 
 import datetime
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from chorus.exceptions import ChorusError
+from invoices.choices import VatExemptionReason
+from invoices.formats.cii_writer import vat_category
 
 # The portal's entry form, the API and the flux files accept at most this many invoice lines.
 MAX_INVOICE_LINES = 200
@@ -99,3 +103,43 @@ def payload_text_check(data: object) -> None:
         elif isinstance(value, list):
             children = [(f"{path}[{index + 1}]", item) for index, item in enumerate(value)]
             stack.extend(reversed(children))
+
+
+def out_of_scope_alone_check(*, lines: list[Any]) -> None:
+    """An invoice out of the scope of VAT (category O) has only O lines (EN 16931 BR-O-11 to
+    BR-O-14): the others go on another invoice."""
+    categories = [vat_category(line.vat_rate, line.exemption_reason)[0] for line in lines]
+    if "O" in categories and set(categories) != {"O"}:
+        position = next(line.position for line in lines if line.exemption_reason != "HORS_CHAMP")
+        raise ChorusError(
+            f"Ligne {position} — motif d'exonération : une facture comportant une ligne « "
+            f"{VatExemptionReason.HORS_CHAMP.label} » ne peut comporter que des lignes hors du "
+            "champ de la TVA (EN 16931 BR-O-11 à BR-O-14) ; facturez les autres lignes sur une "
+            "autre facture.",
+            field="exemption_reason",
+        )
+
+
+def intracom_parties_check(
+    *, lines: list[Any], supplier: Mapping[str, Any], recipient: Mapping[str, Any] | None
+) -> None:
+    """An intra-community supply (category K) names the seller's and the buyer's VAT
+    identifiers (EN 16931 BR-IC-02). `recipient`: its snapshot, None when the SIRET is unknown
+    (the routing refuses it later)."""
+    line = next((x for x in lines if x.exemption_reason == "LIVRAISON_INTRACOM"), None)
+    if line is None:
+        return
+    prefix = f"Ligne {line.position} — livraison intracommunautaire"
+    if not supplier.get("vat_number"):
+        raise ChorusError(
+            f"{prefix} : le n° de TVA intracommunautaire du fournisseur (BT-31) est obligatoire "
+            "(EN 16931 BR-IC-02) ; renseignez-le dans les paramètres de votre structure.",
+            field="vat_number",
+        )
+    if recipient is not None and not recipient.get("vat_number"):
+        raise ChorusError(
+            f"{prefix} : le destinataire « {recipient.get('name') or ''} » n'a pas de n° de TVA "
+            "intracommunautaire (BT-48), obligatoire pour une livraison intracommunautaire "
+            "(EN 16931 BR-IC-02).",
+            field="recipient_siret",
+        )

@@ -62,6 +62,16 @@ def vat_category(rate: Decimal, exemption_reason: str) -> tuple[str, str]:
     return EXEMPTION_CATEGORIES.get(exemption_reason, ("E", ""))
 
 
+def invoice_categories(lines: Iterable[Any]) -> set[str]:
+    """BT-151 categories of the lines (S, E, AE, K, G, O)."""
+    return {vat_category(line.vat_rate, line.exemption_reason)[0] for line in lines}
+
+
+def party_vat_number(snapshot: dict[str, str], categories: set[str]) -> str:
+    """BT-31 / BT-48 as written: none on an out-of-scope (O) invoice (EN 16931 BR-O-02)."""
+    return "" if "O" in categories else snapshot.get("vat_number") or ""
+
+
 def _sub(parent: etree._Element, tag: str, text: Any = None, **attrs: str) -> etree._Element:
     prefix, name = tag.split(":")
     element = etree.SubElement(parent, f"{{{NSMAP[prefix]}}}{name}", attrs)
@@ -82,7 +92,9 @@ def _quantity(value: Decimal) -> str:
     return f"{Decimal(value).normalize():f}"
 
 
-def _party(parent: etree._Element, tag: str, snapshot: dict[str, str], siret: str) -> None:
+def _party(
+    parent: etree._Element, tag: str, snapshot: dict[str, str], siret: str, vat_number: str
+) -> None:
     party = _sub(parent, tag)
     if siret:
         _sub(party, "ram:GlobalID", siret, schemeID=SCHEME_SIRET)
@@ -97,13 +109,8 @@ def _party(parent: etree._Element, tag: str, snapshot: dict[str, str], siret: st
     if snapshot.get("city"):
         _sub(address, "ram:CityName", snapshot["city"])
     _sub(address, "ram:CountryID", snapshot.get("country") or "FR")
-    if snapshot.get("vat_number"):
-        _sub(
-            _sub(party, "ram:SpecifiedTaxRegistration"),
-            "ram:ID",
-            snapshot["vat_number"],
-            schemeID="VA",
-        )
+    if vat_number:
+        _sub(_sub(party, "ram:SpecifiedTaxRegistration"), "ram:ID", vat_number, schemeID="VA")
 
 
 def _line(parent: etree._Element, line: Any) -> None:
@@ -149,6 +156,7 @@ def build_cii(invoice: Any, lines: Iterable[Any] | None = None) -> bytes:
     lines = list(invoice.lines.all() if lines is None else lines)
     supplier = invoice.supplier_snapshot or {}
     recipient = invoice.recipient_snapshot or {}
+    categories = invoice_categories(lines)
     root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NSMAP)
 
     context = _sub(root, "rsm:ExchangedDocumentContext")
@@ -170,14 +178,20 @@ def build_cii(invoice: Any, lines: Iterable[Any] | None = None) -> bytes:
     agreement = _sub(transaction, "ram:ApplicableHeaderTradeAgreement")
     if invoice.service_code:
         _sub(agreement, "ram:BuyerReference", invoice.service_code)
-    _party(agreement, "ram:SellerTradeParty", supplier, supplier.get("siret", ""))
+    seller_vat = party_vat_number(supplier, categories)
+    _party(agreement, "ram:SellerTradeParty", supplier, supplier.get("siret", ""), seller_vat)
     buyer_siret = recipient.get("siret") or invoice.recipient_siret
-    _party(agreement, "ram:BuyerTradeParty", recipient, buyer_siret)
+    buyer_vat = party_vat_number(recipient, categories)
+    _party(agreement, "ram:BuyerTradeParty", recipient, buyer_siret, buyer_vat)
     if invoice.ej_number:
         order = _sub(agreement, "ram:BuyerOrderReferencedDocument")
         _sub(order, "ram:IssuerAssignedID", invoice.ej_number)
 
     delivery = _sub(transaction, "ram:ApplicableHeaderTradeDelivery")
+    if "K" in categories:
+        # BT-80 (BR-IC-12): an intra-community supply is delivered to the buyer's address.
+        ship_to = _sub(_sub(delivery, "ram:ShipToTradeParty"), "ram:PostalTradeAddress")
+        _sub(ship_to, "ram:CountryID", recipient.get("country") or "FR")
     if invoice.issue_date:
         # BT-72: the portal asks no delivery date; the invoice date stands for it (as French
         # invoices do by default) so the mandatory group is not empty (PEPPOL-EN16931-R008).

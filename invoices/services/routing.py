@@ -31,7 +31,12 @@ from invoices.services.common import (
     party_snapshot,
     require_member,
 )
-from invoices.services.drafts import LineData, draft_build, store_lines, store_totals
+from invoices.services.drafts import (
+    LineData,
+    draft_build,
+    store_lines,
+    store_totals,
+)
 from invoices.services.drafts import _apply_header as apply_header
 from invoices.services.drafts import _clean_line as clean_line
 from invoices.services.drafts import _clean_lines as clean_lines
@@ -39,6 +44,7 @@ from invoices.services.outbox import (
     outbox_enqueue,
     outbox_mark_processed,
 )
+from invoices.validators import intracom_parties_check, out_of_scope_alone_check
 from structures.models import Service, Structure
 
 logger = logging.getLogger(__name__)
@@ -130,9 +136,24 @@ def deposit_problems(
             refused.add(name)
             setattr(invoice, name, None if name in ("issue_date", "due_date") else "")
     lines = list(lines)
+    cleaned = []
     for position, raw in enumerate(lines, start=1):
         try:
-            clean_line(position, raw)
+            cleaned.append(clean_line(position, raw))
+        except ChorusError as exc:
+            problems.append(exc)
+    recipient = find_recipient(invoice.recipient_siret or "")
+    vat_checks = (
+        lambda: out_of_scope_alone_check(lines=cleaned),
+        lambda: intracom_parties_check(
+            lines=cleaned,
+            supplier=party_snapshot(supplier),
+            recipient=party_snapshot(recipient) if recipient is not None else None,
+        ),
+    )
+    for check in vat_checks:
+        try:
+            check()
         except ChorusError as exc:
             problems.append(exc)
     problems += [
@@ -175,6 +196,11 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
     recipient = find_recipient(invoice.recipient_siret)
     if recipient is not None:
         invoice.recipient_snapshot = party_snapshot(recipient)
+    intracom_parties_check(
+        lines=lines,
+        supplier=invoice.supplier_snapshot,
+        recipient=invoice.recipient_snapshot if recipient is not None else None,
+    )
     try:
         with transaction.atomic():
             # The duplicate check is the unique constraint on (supplier, year, number) outside

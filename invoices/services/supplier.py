@@ -13,10 +13,11 @@ from invoices.services.common import (
     clean_motif,
     ensure_can,
     lock_invoice,
+    party_snapshot,
     require_member,
 )
-from invoices.services.routing import enqueue_routing
-from invoices.validators import text_check
+from invoices.services.routing import enqueue_routing, find_recipient
+from invoices.validators import intracom_parties_check, text_check
 
 
 def invoice_recycle(
@@ -44,6 +45,12 @@ def invoice_recycle(
         invoice = lock_invoice(invoice_id)
         ensure_can(invoice, "recycle")
         require_member(user=by, structure=invoice.supplier, role_label="fournisseur")
+        recipient = find_recipient(recipient_siret)
+        intracom_parties_check(
+            lines=list(invoice.lines.all()),
+            supplier=invoice.supplier_snapshot,
+            recipient=party_snapshot(recipient) if recipient is not None else None,
+        )
         before = {
             "recipient_siret": invoice.recipient_siret,
             "service_code": invoice.service_code,

@@ -725,6 +725,40 @@ def test_history_lists_user_actions_but_not_draft_edits(submit, api, recipient_a
     assert statut["histoStatutCommentaire"].endswith("Doublon")
 
 
+# VAT categories (issue 16 point 9) ---------------------------------------------------------------
+def test_soumettre_mixing_out_of_scope_with_taxed_lines_is_refused(
+    api, supplier_ready, recipient_structure
+):
+    payload = saisie_payload(recipient_structure.siret)
+    payload["references"]["motifExonerationTva"] = "HORS_CHAMP"
+    payload["lignePoste"].append({**payload["lignePoste"][0], "lignePosteTauxTva": "TVA0"})
+    response = api.post("factures/v1/soumettre", payload)
+    assert response.status_code == 400
+    assert "Ligne 1 — motif d'exonération" in response.json()["libelle"]
+    assert "BR-O-11" in response.json()["libelle"]
+    assert not Invoice.objects.exists()
+
+
+def test_soumettre_intracom_to_a_recipient_without_vat_number_is_refused(
+    api, supplier_ready, recipient_structure
+):
+    supplier = supplier_ready.structure
+    supplier.vat_number = "DE123456789"
+    supplier.save()
+    payload = saisie_payload(recipient_structure.siret)
+    payload["references"]["motifExonerationTva"] = "LIVRAISON_INTRACOM"
+    payload["lignePoste"][0]["lignePosteTauxTva"] = "TVA0"
+    payload["montantTotal"] = {"montantHtTotal": 500.0, "montantTVA": 0.0, "montantTtcTotal": 500.0}
+    response = api.post("factures/v1/soumettre", payload)
+    assert response.status_code == 400
+    assert "livraison intracommunautaire" in response.json()["libelle"]
+    assert "(BT-48)" in response.json()["libelle"]
+    assert not Invoice.objects.exists()
+    recipient_structure.vat_number = "FR61217500016"
+    recipient_structure.save()
+    assert api.post("factures/v1/soumettre", payload).status_code == 200
+
+
 # A rejection already applied with another motif (issue 14 item 18) ------------------------------
 def test_traiter_recue_rejection_after_another_motif_won_is_20002_not_success(
     submit, recipient_api

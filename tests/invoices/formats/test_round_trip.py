@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from invoices.choices import InvoiceStatus, InvoiceType
-from invoices.formats.cii_writer import build_cii
+from invoices.formats.cii_writer import build_cii, vat_category
 from invoices.formats.mapping import draft_arguments
 from invoices.formats.ubl_writer import build_ubl
 from invoices.formats.validate import validate_document
@@ -18,9 +18,11 @@ from tests.invoices.factories import InvoiceFactory, add_lines
 pytestmark = pytest.mark.django_db
 
 
-def _invoice(*, type=InvoiceType.FACTURE, credited=None) -> Invoice:
-    supplier = StructureFactory(vat_number="FR40303265045")
-    recipient = StructureFactory(public=True)
+def _invoice(
+    *, type=InvoiceType.FACTURE, credited=None, supplier_vat="FR40303265045", recipient_vat=""
+) -> Invoice:
+    supplier = StructureFactory(vat_number=supplier_vat)
+    recipient = StructureFactory(public=True, vat_number=recipient_vat)
     invoice = InvoiceFactory(
         supplier=supplier,
         status=InvoiceStatus.DEPOSEE,
@@ -94,3 +96,52 @@ def test_factur_x_pdf_reads_back():
     assert not report.findings, [f.as_json() for f in report.findings]
     assert data.number == invoice.number
     assert data.totals.due_payable == invoice.total_gross
+
+
+def _with_reasons(invoice: Invoice, reasons: list[tuple[str, str]]) -> Invoice:
+    """Give the lines (rate, exemption reason) in order and total the invoice again."""
+    from invoices.totals import compute_totals
+
+    lines = list(invoice.lines.order_by("position"))[: len(reasons)]
+    invoice.lines.exclude(pk__in=[line.pk for line in lines]).delete()
+    for line, (rate, reason) in zip(lines, reasons, strict=True):
+        line.vat_rate, line.exemption_reason = Decimal(rate), reason
+    type(lines[0]).objects.bulk_update(lines, ["vat_rate", "exemption_reason"])
+    totals = compute_totals(lines)
+    Invoice.objects.filter(pk=invoice.pk).update(  # frozen fields: no save() (as add_lines)
+        total_net=totals.net,
+        total_vat=totals.vat,
+        total_gross=totals.gross,
+        vat_breakdown=[group.as_json() for group in totals.breakdown],
+    )
+    invoice.refresh_from_db()
+    return invoice
+
+
+# Intra-community supply with a standard-rate line; out-of-scope alone (EN 16931 BR-O-11..14).
+CATEGORY_CASES = {
+    "intracom": [("0.00", "LIVRAISON_INTRACOM"), ("20.00", "")],
+    "hors_champ": [("0.00", "HORS_CHAMP")],
+    "autoliquidation": [("0.00", "AUTOLIQUIDATION"), ("20.00", "")],
+    "export_franchise": [("0.00", "EXPORTATION"), ("0.00", "FRANCHISE_293B")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CATEGORY_CASES))
+@pytest.mark.parametrize("syntax", ["CII", "UBL", "FACTURX"])
+def test_vat_categories_written_pass_every_rule(case, syntax):
+    """Issue 16 point 9 for K (BR-IC-02/11/12: buyer VAT id, delivery date and country) and O
+    (BR-O-02: no VAT identifiers) invoices: no finding at all in any syntax."""
+    from invoices.pdf import render_invoice_pdf
+
+    invoice = _with_reasons(_invoice(recipient_vat="FR61217500016"), CATEGORY_CASES[case])
+    writers = {**WRITERS, "FACTURX": render_invoice_pdf}
+    data = writers[syntax](invoice)
+    report, read = validate_document(data, f"out-{syntax}", check_routing=False)
+    assert not report.findings, [f.as_json() for f in report.findings]
+    expected = [vat_category(Decimal(rate), reason)[0] for rate, reason in CATEGORY_CASES[case]]
+    assert [line.vat_category for line in read.lines] == expected
+    if case == "hors_champ":
+        assert (read.seller.vat_number, read.buyer.vat_number) == ("", "")
+    if case == "intracom":
+        assert read.buyer.vat_number == "FR61217500016"
