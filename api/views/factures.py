@@ -53,6 +53,7 @@ from api.serializers_factures import (
     status_code,
 )
 from api.views.base import CproView, cpro_schema
+from chorus import clock
 from chorus.exceptions import ChorusError
 from invoices.choices import (
     Cadre,
@@ -516,7 +517,8 @@ def _rejection_reason(motif: str) -> tuple[str, str]:
 def _apply_target(invoice: Invoice, target: str, *, by, motif: str, mandate: str) -> Invoice:
     """One recipient action from the registry (`invoices.services.recipient`), by target status."""
     action = recipient_action_for_target(target)
-    data: dict = {"mandate_number": mandate, "payment_date": timezone.localdate()}
+    today = clock.today(structure_id=invoice.recipient_id)  # the sandbox clock, as the portal
+    data: dict = {"mandate_number": mandate, "payment_date": today, "on": today}
     if target == InvoiceStatus.REJETEE:
         data["reason"], data["comment"] = _rejection_reason(motif)
     else:
@@ -578,7 +580,7 @@ class TraiterRecueView(CproView):
                 "idFacture": invoice.pk,
                 "numeroFacture": invoice.number,
                 "nouveauStatut": status_code(invoice.status),
-                "dateTraitement": timezone.localdate().isoformat(),
+                "dateTraitement": clock.today(structure_id=invoice.recipient_id).isoformat(),
             },
             libelle=LIBELLE_DEFAUT,
         )
