@@ -9,8 +9,13 @@ other structure follows the default sandbox. Outside sandbox mode this is the re
 Technical-account passwords expire by `now_isolated`: an isolated sandbox's clock, else the real
 time (the shared clock never locks the tenants out of the API).
 
-Not covered: OAuth access tokens (django-oauth-toolkit compares their expiry with the real time)
-and rows stamped with `auto_now_add` (created_at) keep the real time.
+Dates shown to users follow the same clock as the rules that compare them: invoice events
+(history) and the deposit/availability instants use `now_for_invoice`, the entry form's default
+date and the "date in the future" rule `today(structure_id=supplier)`, sollicitations and their
+messages the clock of the structure they concern (model default `now`: the default sandbox).
+
+Not covered: OAuth access tokens (django-oauth-toolkit compares their expiry with the real time),
+and technical rows (outbox, request log, documents) stamped with the real time.
 """
 
 import datetime
@@ -41,3 +46,9 @@ def now_isolated(*, structure_id: int | None) -> datetime.datetime:
 
 def today(*, structure_id: int | None = None) -> datetime.date:
     return timezone.localdate(now(structure_id=structure_id))
+
+
+def now_for_invoice(invoice) -> datetime.datetime:
+    """The clock an invoice lives by: its recipient's sandbox (deadlines, robots, interest), else
+    its supplier's. Within an isolated sandbox both are the same clock."""
+    return now(structure_id=invoice.recipient_id or invoice.supplier_id)

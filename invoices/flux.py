@@ -29,7 +29,7 @@ from accounts.models import User
 from chorus import limits
 from chorus.exceptions import ChorusError
 from invoices.choices import DepositMode, OutboxKind
-from invoices.formats.detect import SYNTAXE_FLUX
+from invoices.formats.detect import SYNTAXE_FLUX, UBL_CREDITNOTE, UBL_INVOICE
 from invoices.formats.mapping import draft_arguments
 from invoices.formats.report import FATAL, SOURCE_CHORUS, Finding, Report
 from invoices.formats.validate import rule_finding, validate_contents, validate_document
@@ -201,15 +201,25 @@ def _summary(name: str, documents: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+_UBL_MARKERS = (UBL_INVOICE.encode(), UBL_CREDITNOTE.encode())
+
+
 def _syntax(name: str, data: bytes) -> str:
+    """The flux's syntax label, sniffed from the file's start; "" when nothing is recognised (an
+    unreadable file gets no flavour label and does not count as a UBL deposit)."""
     lowered = name.lower()
     if data[:5] == b"%PDF-":
         return SYNTAXE_FLUX["FACTURX"]
     if lowered.endswith((".zip", ".tar.gz", ".tgz", ".tar")):
         return "IN_DP_E1_LOT"
-    if b"CrossIndustryInvoice" in data[:4096]:
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM
+        head = data[:8192].decode("utf-16", errors="ignore").encode()
+    if b"CrossIndustryInvoice" in head:
         return SYNTAXE_FLUX["CII"]
-    return SYNTAXE_FLUX["UBL_INVOICE"]
+    if any(marker in head for marker in _UBL_MARKERS):
+        return SYNTAXE_FLUX["UBL_INVOICE"]
+    return ""
 
 
 def flux_deposit(*, structure: Structure, by: User, file: Any, forced_outcome: str = "") -> Flux:

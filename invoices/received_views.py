@@ -261,9 +261,28 @@ def _available_actions(invoice: Invoice) -> list[str]:
     return [name for name in ACTIONS if name in names]
 
 
+# The normal path, in order (§4.2): the first one available is the next step; the others skip
+# optional steps (allowed by Chorus Pro) and are shown folded. The rest send the invoice back.
+FORWARD = (
+    "mark_service_done",
+    "mandate",
+    "make_available_to_accounting",
+    "mark_accounted",
+    "mark_paid",
+)
+
+
+def _step(name: str, forward: list[str]) -> str:
+    if name not in forward:
+        return "return"  # suspend, send back to recycle, reject
+    return "next" if name == forward[0] else "later"
+
+
 def _forms_for(invoice: Invoice, bound: dict | None = None) -> list[dict]:
     result = []
-    for name in _available_actions(invoice):
+    names = _available_actions(invoice)
+    forward = [name for name in FORWARD if name in names]
+    for name in names:
         target, form_class, button = ACTIONS[name]
         form = (bound or {}).get(name)
         if form is None:
@@ -283,6 +302,7 @@ def _forms_for(invoice: Invoice, bound: dict | None = None) -> list[dict]:
                 "form": mark_errors(form),
                 "button": button,
                 "url": reverse("received:process", args=[invoice.pk, name]),
+                "step": _step(name, forward),
             }
         )
     return result
@@ -290,6 +310,7 @@ def _forms_for(invoice: Invoice, bound: dict | None = None) -> list[dict]:
 
 def _detail_context(invoice: Invoice, membership, bound: dict | None = None) -> dict:
     allowed = selectors.can_process(membership=membership, invoice=invoice)
+    actions = _forms_for(invoice, bound) if allowed else []
     return {
         "invoice": invoice,
         "membership": membership,
@@ -300,7 +321,9 @@ def _detail_context(invoice: Invoice, membership, bound: dict | None = None) -> 
             invoice=invoice, as_of=clock.today(structure_id=invoice.recipient_id)
         ),
         "can_process": allowed,
-        "actions": _forms_for(invoice, bound) if allowed else [],
+        "actions": actions,
+        "skipped_steps": [a for a in actions if a["step"] == "later"],
+        "skipped_open": any(a["step"] == "later" and a["name"] in (bound or {}) for a in actions),
     }
 
 

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_fsm import can_proceed
 
 from accounts.selectors import user_can_deposit
+from chorus import clock
 from chorus.csv_export import csv_lines
 from chorus.exceptions import ChorusError
 from chorus.files import stored_file_response
@@ -374,7 +375,11 @@ def _draft_page(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
         if invoice is not None:
             initial, lines = _initial_from_invoice(invoice)
         else:
-            initial = {"issue_date": timezone.localdate(), "form_token": uuid.uuid4()}
+            # The supplier's sandbox clock: the deposit's "not in the future" rule uses it.
+            initial = {
+                "issue_date": clock.today(structure_id=suppliers[0].pk),
+                "form_token": uuid.uuid4(),
+            }
             lines = []
         header = InvoiceHeaderForm(initial=initial, suppliers=suppliers)
         formset = LineFormSet(initial=lines or None, prefix=LINES_PREFIX)

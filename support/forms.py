@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
 from redis.exceptions import RedisError
 
-from support.choices import SUBCATEGORY_CHOICES, Category
+from support.choices import SUBCATEGORY_CHOICES, Addressee, Category
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -34,15 +34,21 @@ class _CategoryMixin(forms.Form):
     )
 
 
-def _invoice_label(invoice) -> str:
-    """« F-1 — Dupont → Mairie », or what stands for a recipient never reached (issue 18)."""
+def _invoice_label(invoice, addressee: str = "") -> str:
+    """« F-1 — Dupont → Mairie », or what stands for a recipient never reached (issue 18), then
+    where a request about it goes (`addressee`, from support.selectors.sollicitation_route)."""
     if invoice.recipient is not None:
         to = invoice.recipient.name
     elif invoice.recipient_siret:
         to = f"SIRET {invoice.recipient_siret} (non acheminée : {invoice.get_status_display()})"
     else:
         to = f"sans destinataire ({invoice.get_status_display()})"
-    return f"{invoice.number} — {invoice.supplier.name} → {to}"
+    label = f"{invoice.number} — {invoice.supplier.name} → {to}"
+    if addressee == Addressee.DESTINATAIRE:
+        return f"{label} · adressée à {invoice.recipient.name}"
+    if addressee == Addressee.SUPPORT:
+        return f"{label} · adressée au support"
+    return label
 
 
 class SollicitationForm(_CategoryMixin):
@@ -58,10 +64,11 @@ class SollicitationForm(_CategoryMixin):
         help_text="10 Mo au plus par fichier, nom de 50 caractères au plus (PDF, XML, JPG, PNG…).",
     )
 
-    def __init__(self, *args, invoices=(), structures=(), **kwargs):
+    def __init__(self, *args, invoices=(), structures=(), addressees=None, **kwargs):
         super().__init__(*args, **kwargs)
+        addressees = addressees or {}
         self.fields["invoice"].choices = [("", "— aucune —")] + [
-            (i.pk, _invoice_label(i)) for i in invoices
+            (i.pk, _invoice_label(i, addressees.get(i.pk, ""))) for i in invoices
         ]
         self.fields["structure"].choices = [("", "— aucune —")] + [
             (s.pk, f"{s.name} ({s.identifier})") for s in structures

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django_fsm import FSMField, transition
 
+from chorus import clock
 from support.choices import (
     SUBCATEGORY_CHOICES,
     SUBCATEGORY_LABELS,
@@ -68,7 +69,7 @@ class Sollicitation(models.Model):
         protected=True,
         db_index=True,
     )
-    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    created_at = models.DateTimeField("créée le", default=clock.now)
     updated_at = models.DateTimeField("mise à jour le", auto_now=True)
     answered_at = models.DateTimeField("dernière réponse le", null=True, blank=True)
     closed_at = models.DateTimeField("clôturée le", null=True, blank=True)
@@ -125,7 +126,7 @@ class SollicitationMessage(models.Model):
     author_label = models.CharField("auteur (affiché)", max_length=200)
     from_requester = models.BooleanField("écrit par le demandeur", default=True)
     body = models.TextField("message")
-    created_at = models.DateTimeField("envoyé le", auto_now_add=True)
+    created_at = models.DateTimeField("envoyé le", default=clock.now)
 
     class Meta:
         verbose_name = "message de sollicitation"
@@ -148,7 +149,7 @@ class SollicitationAttachment(models.Model):
     filename = models.CharField("nom du fichier", max_length=50)
     content_type = models.CharField("type MIME", max_length=100, blank=True)
     size = models.PositiveBigIntegerField("taille (octets)")
-    created_at = models.DateTimeField("ajoutée le", auto_now_add=True)
+    created_at = models.DateTimeField("ajoutée le", default=clock.now)
 
     class Meta:
         verbose_name = "pièce jointe de sollicitation"

@@ -87,6 +87,22 @@ def sollicitation_handlers(*, sollicitation: Sollicitation) -> list:
     return list(User.objects.filter(is_staff=True, is_active=True))
 
 
+def sollicitation_route(
+    *, requester, invoice: Invoice | None, member_ids: set[int] | None = None
+) -> tuple[str, Structure | None]:
+    """Who a request goes to: about an invoice made available to a public recipient, that
+    recipient; otherwise (no invoice, an invoice never routed, the recipient asking about its own
+    received invoice) the platform support. The form says the same (`member_ids` saves a query
+    per invoice there)."""
+    if invoice is None or invoice.recipient_id is None:
+        return Addressee.SUPPORT, None
+    if member_ids is None:
+        member_ids = set(member_structures(user=requester).values_list("pk", flat=True))
+    if invoice.recipient_id in member_ids:
+        return Addressee.SUPPORT, None
+    return Addressee.DESTINATAIRE, invoice.recipient
+
+
 def invoices_linkable(*, user) -> QuerySet[Invoice]:
     """Invoices the user may link to a sollicitation: issued by or received by their structures."""
     issued = invoice_selectors.invoice_list_issued(user=user).values("pk")

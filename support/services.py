@@ -12,16 +12,16 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django_fsm import can_proceed
 
 from accounts.notifications import notification_send
+from chorus import clock
 from chorus.exceptions import ChorusError
 from invoices import selectors as invoice_selectors
 from invoices.models import Invoice
 from structures.models import Structure
 from support import selectors
-from support.choices import SUBCATEGORIES, Addressee, Category
+from support.choices import SUBCATEGORIES, Category
 from support.models import Sollicitation, SollicitationAttachment, SollicitationMessage
 from support.uploads import validate_attachments
 
@@ -114,11 +114,7 @@ def _email_anonymous_on_commit(*, sollicitation: Sollicitation, subject: str, bo
 
 def _route(*, requester, invoice: Invoice | None) -> tuple[str, Structure | None]:
     """A supplier's request about a routed invoice goes to its public recipient, else support."""
-    if invoice is None or invoice.recipient_id is None:
-        return Addressee.SUPPORT, None
-    if selectors.member_structures(user=requester).filter(pk=invoice.recipient_id).exists():
-        return Addressee.SUPPORT, None  # the recipient asking about its own received invoice
-    return Addressee.DESTINATAIRE, invoice.recipient
+    return selectors.sollicitation_route(requester=requester, invoice=invoice)
 
 
 def _notify_new_request(*, sollicitation: Sollicitation, message: SollicitationMessage) -> None:
@@ -175,6 +171,8 @@ def sollicitation_create(
     # One sollicitation per submitted form: parallel or repeated clicks on « Envoyer » wait for
     # each other on the requester's row, and a twin sent moments ago is returned, not duplicated.
     get_user_model().objects.select_for_update().filter(pk=requester.pk).first()
+    # Dated by the sandbox clock of what it concerns (chorus.clock), the twin window too.
+    at = clock.now(structure_id=_clock_structure_id(structure=structure, invoice=invoice))
     twin = (
         Sollicitation.objects.filter(
             requester=requester,
@@ -183,7 +181,7 @@ def sollicitation_create(
             subject=subject,
             invoice=invoice,
             structure=structure,
-            created_at__gte=timezone.now() - TWIN_WINDOW,
+            created_at__gte=at - TWIN_WINDOW,
             messages__from_requester=True,
             messages__body=body,
         )
@@ -194,6 +192,7 @@ def sollicitation_create(
         return twin
     addressee, recipient_structure = _route(requester=requester, invoice=invoice)
     sollicitation = Sollicitation.objects.create(
+        created_at=at,
         requester=requester,
         contact_email=requester.email,
         contact_name=requester.get_full_name() or requester.email,
@@ -206,6 +205,7 @@ def sollicitation_create(
         recipient_structure=recipient_structure,
     )
     message = SollicitationMessage.objects.create(
+        created_at=at,
         sollicitation=sollicitation,
         author=requester,
         author_label=_user_label(requester),
@@ -255,6 +255,23 @@ def sollicitation_create_anonymous(
     return sollicitation
 
 
+def _clock_structure_id(*, structure: Structure | None, invoice: Invoice | None) -> int | None:
+    """Whose sandbox clock dates a request: the structure it concerns, else its invoice's."""
+    if structure is not None:
+        return structure.pk
+    if invoice is not None:
+        return invoice.recipient_id or invoice.supplier_id
+    return None
+
+
+def _now(sollicitation: Sollicitation):
+    """The sandbox clock of the request (chorus.clock), so that its dates follow the deadlines'."""
+    if sollicitation.structure_id:
+        return clock.now(structure_id=sollicitation.structure_id)
+    invoice = sollicitation.invoice if sollicitation.invoice_id else None
+    return clock.now(structure_id=_clock_structure_id(structure=None, invoice=invoice))
+
+
 def _lock(sollicitation: Sollicitation) -> Sollicitation:
     return Sollicitation.objects.select_for_update().get(pk=sollicitation.pk)
 
@@ -287,9 +304,10 @@ def sollicitation_reply(
     _, body = _check_text(subject=None, body=body)
     files = list(files)
     validate_attachments(files)
-    sollicitation.answer(at=timezone.now())
+    sollicitation.answer(at=_now(sollicitation))
     sollicitation.save()
     message = SollicitationMessage.objects.create(
+        created_at=sollicitation.answered_at,
         sollicitation=sollicitation,
         author=by,
         author_label=_user_label(by),
@@ -327,6 +345,7 @@ def sollicitation_add_message(
         sollicitation.follow_up()
     sollicitation.save()
     message = SollicitationMessage.objects.create(
+        created_at=_now(sollicitation),
         sollicitation=sollicitation,
         author=by,
         author_label=_user_label(by),
@@ -368,6 +387,6 @@ def sollicitation_close(*, sollicitation: Sollicitation, by) -> Sollicitation:
         raise ChorusError("Action refusée : sollicitation introuvable.", code="not_allowed")
     if not can_proceed(sollicitation.close):
         raise ChorusError("Cette sollicitation est déjà clôturée.", code="transition_refused")
-    sollicitation.close(at=timezone.now())
+    sollicitation.close(at=_now(sollicitation))
     sollicitation.save()
     return sollicitation

@@ -122,11 +122,21 @@ def staff(request: HttpRequest) -> HttpResponse:
 
 
 def _sollicitation_form(request: HttpRequest, data=None, files=None) -> SollicitationForm:
+    invoices = list(selectors.invoices_linkable(user=request.user).order_by("-created_at")[:200])
+    structures = list(selectors.member_structures(user=request.user).order_by("name"))
+    member_ids = {structure.pk for structure in structures}
     return SollicitationForm(
         data,
         files,
-        invoices=selectors.invoices_linkable(user=request.user).order_by("-created_at")[:200],
-        structures=selectors.member_structures(user=request.user).order_by("name"),
+        invoices=invoices,
+        structures=structures,
+        # Where each request would go, said by the same rule that routes it.
+        addressees={
+            i.pk: selectors.sollicitation_route(
+                requester=request.user, invoice=i, member_ids=member_ids
+            )[0]
+            for i in invoices
+        },
         initial={
             "invoice": request.GET.get("facture") or None,
             "category": request.GET.get("categorie") or None,
@@ -157,7 +167,16 @@ def create(request: HttpRequest) -> HttpResponse:
         except ChorusError as exc:
             _add_error(form, exc)
         else:
-            messages.success(request, f"Votre sollicitation n° {sollicitation.pk} a été envoyée.")
+            to = (
+                sollicitation.recipient_structure.name
+                if sollicitation.recipient_structure_id
+                else "au support de la plateforme"
+            )
+            if sollicitation.recipient_structure_id:
+                to = f"à {to}, qui a reçu la facture"
+            messages.success(
+                request, f"Votre sollicitation n° {sollicitation.pk} a été envoyée {to}."
+            )
             return redirect("support:detail", pk=sollicitation.pk)
     return render(
         request, "support/create.html", {"form": form, "subcats": SUBCATEGORIES}, status=400

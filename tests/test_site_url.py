@@ -16,7 +16,8 @@ def _make_run(*args: str) -> str:
     done = subprocess.run(
         ["make", "-n", "run", *args], cwd=ROOT, capture_output=True, text=True, check=False
     )
-    return next(line for line in done.stdout.splitlines() if "runserver" in line)
+    command = done.stdout.replace("\\\n", " ")  # the recipe's continued lines as one command
+    return next(line for line in command.splitlines() if "runserver" in line)
 
 
 def test_make_run_links_mails_to_its_own_port():

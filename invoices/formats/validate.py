@@ -524,7 +524,7 @@ def _deposit_findings(data: InvoiceData, *, supplier: Any) -> list[Finding]:
     """The rules the deposit itself applies (`invoices.services.routing._deposit`)."""
     supplier_siret = getattr(supplier, "siret", "") or ""
     violations = [
-        check_dates(data.issue_date, data.due_date),
+        check_dates(data.issue_date, data.due_date, supplier_id=getattr(supplier, "pk", None)),
         check_not_self_billing(recipient_siret=data.buyer.siret, supplier_siret=supplier_siret),
     ]
     if supplier is not None and getattr(supplier, "pk", None):

@@ -3,18 +3,23 @@ them; the validation report (flux, pré-contrôle) reports them with the same re
 
 import datetime
 
-from django.utils import timezone
-
 from invoices.rules import catalogue as R
 from invoices.rules.base import Violation
 
 
 def check_dates(
-    issue_date: datetime.date | None, due_date: datetime.date | None
+    issue_date: datetime.date | None,
+    due_date: datetime.date | None,
+    *,
+    supplier_id: int | None = None,
 ) -> Violation | None:
+    """« In the future » is read on the supplier's sandbox clock (chorus.clock), the one that dates
+    the entry form: advancing the simulated clock never makes a deposit fail."""
+    from chorus import clock
+
     if issue_date is None or not _plausible(issue_date, due_date):
         return None  # the draft itself refuses it first (invoices/validators.py), as on deposit
-    if issue_date > timezone.localdate():
+    if issue_date > clock.today(structure_id=supplier_id):
         return R.ISSUE_DATE_IN_FUTURE.violation("Date de facture : ne peut pas être dans le futur.")
     if due_date and due_date < issue_date:
         return R.DUE_DATE_BEFORE_ISSUE.violation(

@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.utils import timezone
 
 from accounts.models import User
+from chorus import clock
 from chorus.exceptions import ChorusError
 from invoices.choices import VAT_RATES, DepositMode, InvoiceStatus
 from invoices.documents import invoice_document_store
@@ -140,7 +140,7 @@ def invoice_create_from_pdf(
         else DepositMode.DEPOT_PDF_PORTAIL
     )
     header = prefill.header()
-    if header.get("issue_date") and header["issue_date"] > timezone.localdate():
+    if header.get("issue_date") and header["issue_date"] > clock.today(structure_id=supplier.pk):
         header.pop("issue_date")
     with transaction.atomic():
         try:
@@ -236,7 +236,7 @@ def invoice_complete_with_attachments(
             event_reason=comment,
             event_data={"documents": [doc.pk for doc in documents]},
             comment=comment,
-            at=timezone.now(),
+            at=clock.now_for_invoice(invoice),
         )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django_fsm import ConcurrentTransition, can_proceed
 
 from accounts.models import User
+from chorus import clock
 from chorus.exceptions import ChorusError
 from invoices.choices import OutboxKind
 from invoices.hooks import invoice_status_changed
@@ -63,6 +64,7 @@ def invoice_event_create(
         to_status=to_status,
         reason=reason[:500],
         data=dict(data or {}),
+        created_at=clock.now_for_invoice(invoice),
     )
     invoice_status_changed(event=event)  # e.g. the API event feed, in this same transaction
     return event

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
-from django.utils import timezone
 from django_fsm import can_proceed
 
 from accounts.models import User
 from accounts.selectors import user_can_deposit
+from chorus import clock
 from chorus.exceptions import ChorusError
 from invoices.choices import (
     InvoiceStatus,
@@ -71,7 +71,7 @@ def _required_problems(invoice: Invoice, has_lines: bool) -> list[ChorusError]:
         )
     # The deposit rules of invoices/rules (the pré-contrôle applies the same, same reason codes).
     for violation in (
-        check_dates(invoice.issue_date, invoice.due_date),
+        check_dates(invoice.issue_date, invoice.due_date, supplier_id=invoice.supplier_id),
         check_not_self_billing(
             recipient_siret=invoice.recipient_siret, supplier_siret=invoice.supplier.siret
         ),
@@ -206,7 +206,7 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
                 "submit",
                 action="chorus.invoice.deposited",
                 actor=by,
-                at=timezone.now(),
+                at=clock.now_for_invoice(invoice),
                 event_data={"total_gross": str(invoice.total_gross)},
                 notified_by_routing=True,
                 side_effects=[OutboxKind.ROUTE_INVOICE, OutboxKind.RENDER_DOCUMENTS],
@@ -317,7 +317,7 @@ def invoice_route(*, invoice_id: int) -> Invoice:
                     event_data={"recipient": recipient.pk, "service": getattr(service, "pk", None)},
                     recipient=recipient,
                     service=service,
-                    at=timezone.now(),
+                    at=clock.now_for_invoice(invoice),
                     notified_by_routing=True,
                 )
         outbox_mark_processed(invoice_id=invoice.pk, kind=OutboxKind.ROUTE_INVOICE)

@@ -153,14 +153,82 @@ document.addEventListener("DOMContentLoaded", function () {
     const total = Array.from(form.querySelectorAll("input[type=file]")).reduce(function (sum, input) {
       return sum + Array.from(input.files || []).reduce(function (s, f) { return s + f.size; }, 0);
     }, 0);
-    if (total > 0) {
-      const status = document.createElement("p");
-      status.className = "message message-info upload-progress";
-      status.setAttribute("role", "status");
-      status.textContent = "Envoi de " + mb(total) + " en cours…";
-      form.appendChild(status);
+    if (total > 0 && !event.defaultPrevented) {
+      sendWithProgress(event, form, total);
     }
   });
+
+  // The form is sent by XMLHttpRequest so that a <progress> bar shows how much has gone; the
+  // server's answer (the page after the redirect, or the form with its errors) then replaces the
+  // page, its address included. Without this script the form is posted as usual.
+  const sendWithProgress = function (event, form, total) {
+    if (form.hasAttribute("data-no-progress") || form.hasAttribute("hx-post")) return;
+    let data;
+    try {
+      data = new FormData(form, event.submitter || undefined);
+    } catch (error) {  // older browsers: no submitter argument
+      data = new FormData(form);
+      if (event.submitter && event.submitter.name) {
+        data.append(event.submitter.name, event.submitter.value);
+      }
+    }
+    event.preventDefault();
+    let box = form.querySelector(".upload-progress");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "message message-info upload-progress";
+      box.setAttribute("role", "status");
+      const label = document.createElement("label");
+      const bar = document.createElement("progress");
+      bar.max = 100;
+      bar.value = 0;
+      bar.id = "upload-bar";
+      label.htmlFor = bar.id;
+      box.appendChild(label);
+      box.appendChild(bar);
+      form.appendChild(box);
+    }
+    const label = box.querySelector("label");
+    const bar = box.querySelector("progress");
+    const buttons = Array.from(form.querySelectorAll("button[type=submit], input[type=submit]"));
+    const say = function (text) { label.textContent = text; };
+    say("Envoi de " + mb(total) + " : 0 %");
+    buttons.forEach(function (button) { button.disabled = true; });
+    const xhr = new XMLHttpRequest();
+    xhr.open((form.getAttribute("method") || "POST").toUpperCase(), form.action);
+    xhr.upload.addEventListener("progress", function (progress) {
+      if (!progress.lengthComputable) return;
+      const percent = Math.round((progress.loaded / progress.total) * 100);
+      bar.value = percent;
+      say("Envoi : " + percent + " % (" + mb(progress.loaded) + " sur " + mb(progress.total) + ")");
+    });
+    xhr.upload.addEventListener("load", function () {
+      bar.value = 100;
+      say("Fichier envoyé (" + mb(total) + ") ; vérification en cours…");
+    });
+    xhr.addEventListener("load", function () {
+      const type = xhr.getResponseHeader("Content-Type") || "";
+      if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+        window.history.pushState({}, "", xhr.responseURL);
+      }
+      if (type.indexOf("text/html") === -1) {
+        window.location.assign(xhr.responseURL || window.location.href);
+        return;
+      }
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    });
+    const failed = function () {
+      buttons.forEach(function (button) { button.disabled = false; });
+      box.className = "message message-error upload-progress";
+      say("L'envoi a échoué (connexion interrompue). Vos fichiers sont toujours sélectionnés : "
+        + "renvoyez le formulaire.");
+    };
+    xhr.addEventListener("error", failed);
+    xhr.addEventListener("abort", failed);
+    xhr.send(data);
+  };
 })();
 
 // Filter panels (<details data-open-wide>) start open on wide screens; on a phone they stay

@@ -58,6 +58,10 @@ def test_staff_suspends_then_pays_an_invoice_and_rejects_another(page: Page, liv
     expect(page.get_by_text("Bon de livraison joint.").first).to_be_visible()
     page.get_by_role("button", name="Déclarer le service fait").click()
     expect(page.locator("#statut-facture")).to_have_text("Service fait")
+    # The next step (« Mandater ») stands out; paying now skips optional steps, folded.
+    expect(page.locator(".card.next-step h3")).to_contain_text("Mandatée")
+    expect(page.get_by_role("button", name="Mettre en paiement")).to_be_hidden()
+    page.get_by_text("Passer directement à une étape ultérieure").click()
     expect(page.get_by_label("Montant mis en paiement (€)")).to_have_value("240,00")
     page.get_by_role("button", name="Mettre en paiement").click()
     expect(page.locator("#statut-facture")).to_have_text("Mise en paiement")

@@ -1,7 +1,6 @@
 """`traiter/recue`: the recipient acts on a received invoice (through the registry of actions)."""
 
 from django.db import transaction
-from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from api.views.factures.serializers import (
     envelope_schema,
     status_code,
 )
+from chorus import clock
 from chorus.exceptions import ChorusError
 from invoices.choices import (
     InvoiceStatus,
@@ -63,7 +63,8 @@ def _rejection_reason(motif: str) -> tuple[str, str]:
 def _apply_target(invoice: Invoice, target: str, *, by, motif: str, mandate: str) -> Invoice:
     """One recipient action from the registry (`invoices.services.recipient`), by target status."""
     action = recipient_action_for_target(target)
-    data: dict = {"mandate_number": mandate, "payment_date": timezone.localdate()}
+    today = clock.today(structure_id=invoice.recipient_id)  # the sandbox clock, as the portal
+    data: dict = {"mandate_number": mandate, "payment_date": today, "on": today}
     if target == InvoiceStatus.REJETEE:
         data["reason"], data["comment"] = _rejection_reason(motif)
     else:
@@ -125,7 +126,7 @@ class TraiterRecueView(CproView):
                 "idFacture": invoice.pk,
                 "numeroFacture": invoice.number,
                 "nouveauStatut": status_code(invoice.status),
-                "dateTraitement": timezone.localdate().isoformat(),
+                "dateTraitement": clock.today(structure_id=invoice.recipient_id).isoformat(),
             },
             libelle=LIBELLE_DEFAUT,
         )
