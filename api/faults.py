@@ -10,8 +10,9 @@ Effects: 401 and 403 with an EMPTY body (as the real gateway answers), 429 with 
 
 The flux kinds (a deposit ending IN_INCIDENTE / IN_INTEGRE_PARTIEL) are not the middleware's: the
 `deposer/flux` view asks `fault_flux_outcome` inside its transaction (a refused deposit consumes
-nothing), stores the imposed outcome on the flow, and `invoices.flux.flux_process` honours it. The
-rule is counted (`hits`, « next N calls ») and named in the request log like the others.
+nothing), stores the imposed outcome on the flow, and `invoices.flux.services.flux_process`
+honours it. The rule is counted (`hits`, « next N calls ») and named in the request log like
+the others.
 """
 
 import fnmatch

@@ -206,7 +206,7 @@ def dashboard_for(*, membership: Membership, today: datetime.date) -> Dashboard:
 def filter_received(
     queryset: QuerySet[Invoice], *, filters: dict, today: datetime.date | None = None
 ) -> QuerySet[Invoice]:
-    """Apply the list filters (cleaned data of `received_forms.FilterForm`).
+    """Apply the list filters (cleaned data of `invoices.received.forms.FilterForm`).
 
     `today` only matters to the deadline filter; left out, the sandbox clock is read then only.
     """

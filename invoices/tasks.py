@@ -183,7 +183,7 @@ def notify_invoice_event(event_id: int) -> int:
 def process_flux(flux_id: int) -> str:
     """Validate and integrate a deposited flow (idempotent; schematron runs in the worker)."""
     from invoices.choices import OutboxKind
-    from invoices.flux import flux_process
+    from invoices.flux.services import flux_process
     from invoices.services import outbox_mark_processed
 
     flux = flux_process(flux_id=flux_id)

@@ -2,10 +2,11 @@
 `transverses/v1/consulterCR`, `transverses/v1/consulterCRDetaille`, and the emulator's own
 pré-contrôle `emulateur/v1/precontrole` (not a Chorus Pro path).
 
-The flow is deposited for the technical account's structure through `invoices.flux.flux_deposit`
-(the same service as the portal's /flux/ page): it is processed after commit by the outbox. A flow
-of another structure is answered like an unknown one. An enabled sandbox flux fault rule of the
-calling application (api/faults.py) makes the flow end IN_INCIDENTE or IN_INTEGRE_PARTIEL.
+The flow is deposited for the technical account's structure through
+`invoices.flux.services.flux_deposit` (the same service as the portal's /flux/ page): it is
+processed after commit by the outbox. A flow of another structure is answered like an unknown
+one. An enabled sandbox flux fault rule of the calling application (api/faults.py) makes the flow
+end IN_INCIDENTE or IN_INTEGRE_PARTIEL.
 """
 
 from typing import Any
@@ -27,7 +28,7 @@ from api.views.factures.common import _decode_base64, _decoded_size, _flux_id
 from api.views.factures.files import _FileView
 from api.views.factures.serializers import date_str, datetime_str, envelope_schema, request_schema
 from chorus.exceptions import ChorusError
-from invoices.flux import MAX_UPLOAD_BYTES, flux_deposit, flux_precheck
+from invoices.flux.services import MAX_UPLOAD_BYTES, flux_deposit, flux_precheck
 from invoices.formats.report import BLOCKING
 from invoices.models import Flux, FluxState
 

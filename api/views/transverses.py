@@ -27,7 +27,7 @@ from invoices.choices import (
     VatExemptionReason,
 )
 from invoices.models import Invoice
-from invoices.received_forms import ACTIONS
+from invoices.received.forms import ACTIONS
 from structures.choices import IdentifierType
 
 ENVELOPE = inline_serializer(

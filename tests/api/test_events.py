@@ -14,7 +14,7 @@ from api.events import events_feed
 from api.models.sandbox import ApiEvent, WebhookDelivery
 from api.tasks import webhooks_dispatch
 from invoices.choices import InvoiceStatus
-from invoices.flux import flux_deposit
+from invoices.flux.services import flux_deposit
 from invoices.models import Flux
 from invoices.services.common import invoice_event_create
 from tests.factories import StructureFactory

@@ -96,7 +96,7 @@ def test_consulter_cr_follows_the_flow_until_integrated(
     assert received["etatCourantFlux"] == "IN_RECU"
     assert received["nomFichierFlux"] == "facture.xml"
 
-    from invoices.flux import flux_process
+    from invoices.flux.services import flux_process
 
     flux_process(flux_id=Flux.objects.get().pk)
     data = api.post("transverses/v1/consulterCR", {"numeroFluxDepot": numero}).json()

@@ -10,7 +10,7 @@ import pytest
 
 from api.models.sandbox import FaultRule
 from chorus.exceptions import ChorusError
-from invoices.flux import flux_deposit
+from invoices.flux.services import flux_deposit
 from invoices.models import Flux, FluxState, Invoice
 from tests.api.test_flux_api import b64, deposit_payload, invoice_file
 from tests.factories import ServiceFactory, StructureFactory

@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from chorus.exceptions import ChorusError
 from chorus.limits import FLUX_FILE_MAX_BYTES, INVOICE_FILE_MAX_BYTES, MB, in_mo
-from invoices.flux import flux_precheck
+from invoices.flux.services import flux_precheck
 from invoices.formats.validate import validate_document
 from invoices.models import Flux
 

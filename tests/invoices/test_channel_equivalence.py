@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from api.services import api_application_ensure, technical_account_create
 from invoices.choices import InvoiceStatus
-from invoices.flux import flux_deposit, flux_precheck, flux_process
+from invoices.flux.services import flux_deposit, flux_precheck, flux_process
 from invoices.formats.cii_writer import build_cii
 from invoices.formats.ubl_writer import build_ubl
 from invoices.models import Invoice

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chorus.exceptions import ChorusError
 from invoices.choices import InvoiceStatus
-from invoices.flux import flux_deposit, flux_precheck, flux_process, unpack
+from invoices.flux.services import flux_deposit, flux_precheck, flux_process, unpack
 from invoices.formats.ubl_writer import build_ubl
 from invoices.models import FluxState, Invoice
 from invoices.services.common import party_snapshot
@@ -121,7 +121,7 @@ def test_tar_gz_batch_is_read_and_links_are_ignored():
 
 
 def test_batch_over_member_limit_is_refused(monkeypatch):
-    monkeypatch.setattr("invoices.flux.MAX_MEMBERS", 2)
+    monkeypatch.setattr("invoices.flux.services.MAX_MEMBERS", 2)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for n in range(3):
@@ -131,7 +131,7 @@ def test_batch_over_member_limit_is_refused(monkeypatch):
 
 
 def test_zip_bomb_is_refused(monkeypatch):
-    monkeypatch.setattr("invoices.flux.MAX_TOTAL_BYTES", 1000)
+    monkeypatch.setattr("invoices.flux.services.MAX_TOTAL_BYTES", 1000)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("big.xml", b"<x>" + b"0" * 100_000 + b"</x>")

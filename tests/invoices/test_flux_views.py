@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from invoices.flux import flux_process
+from invoices.flux.services import flux_process
 from invoices.models import Flux
 from tests.factories import MembershipFactory, StructureFactory
 from tests.invoices.conftest import accept_terms
@@ -77,7 +77,7 @@ def test_deposit_then_detail_and_json_report(client, member, django_capture_on_c
 def test_other_tenant_flow_is_404(client, member):
     other = MembershipFactory()
     accept_terms(other.user)
-    from invoices.flux import flux_deposit
+    from invoices.flux.services import flux_deposit
 
     flux = flux_deposit(
         structure=other.structure, by=other.user, file=SimpleUploadedFile("f.xml", b"<x/>")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from chorus.exceptions import ChorusError
 from invoices import pdf, tasks
 from invoices.choices import InvoiceStatus, OutboxKind
-from invoices.flux import flux_deposit
+from invoices.flux.services import flux_deposit
 from invoices.formats.ubl_writer import build_ubl
 from invoices.models import FluxState, Invoice, Outbox
 from invoices.services import invoice_create_draft, invoice_update_draft

@@ -17,7 +17,7 @@ from invoices import selectors
 from invoices.choices import InvoiceStatus, InvoiceType
 from invoices.forms import IssuedFilterForm
 from invoices.models import Invoice
-from invoices.received_forms import FilterForm, mark_errors
+from invoices.received.forms import FilterForm, mark_errors
 from invoices.templatetags import invoice_lists
 from tests.factories import ServiceFactory
 from tests.invoices.factories import make_invoice

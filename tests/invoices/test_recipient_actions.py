@@ -9,7 +9,7 @@ from django.utils import timezone
 from api.services import api_application_ensure, technical_account_create
 from chorus.exceptions import ChorusError
 from invoices.choices import InvoiceStatus
-from invoices.received_forms import ACTIONS
+from invoices.received.forms import ACTIONS
 from invoices.services.recipient import (
     RECIPIENT_ACTIONS,
     UNKNOWN_ACTION,

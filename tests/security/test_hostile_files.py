@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chorus.exceptions import ChorusError
-from invoices.flux import flux_precheck, unpack
+from invoices.flux.services import flux_precheck, unpack
 from invoices.formats.validate import validate_document
 from invoices.pdf_intake import prefill_from_cii, prefill_from_pdf
 from invoices.uploads import KIND_ATTACHMENT, KIND_INVOICE, MAX_FILE_SIZE, check_uploaded_file

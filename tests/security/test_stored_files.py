@@ -23,7 +23,7 @@ from api.models import ApiFile
 from api.services import technical_account_create
 from invoices.choices import InvoiceStatus
 from invoices.documents import invoice_document_store
-from invoices.flux import flux_deposit
+from invoices.flux.services import flux_deposit
 from invoices.models import InvoiceDocument
 from support import services as support_services
 from support.models import SollicitationAttachment

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import received_views as views
+from invoices.received import views
 
 app_name = "received"
 

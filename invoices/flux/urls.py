@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import flux_views
+from invoices.flux import views as flux_views
 
 app_name = "flux"
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from chorus.exceptions import ChorusError
 from chorus.files import stored_file_response
 from invoices import outcomes
-from invoices.flux import flux_deposit, flux_precheck
+from invoices.flux.services import flux_deposit, flux_precheck
 from invoices.formats.cii_writer import build_cii
 from invoices.formats.ubl_writer import build_ubl
 from invoices.models import Flux

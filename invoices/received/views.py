@@ -28,7 +28,7 @@ from invoices import dashboard as selectors
 from invoices import services
 from invoices.dashboard import BACKOFFICE_STATUSES
 from invoices.models import Invoice
-from invoices.received_forms import ACTIONS, PAGE_SIZES, FilterForm, mark_errors
+from invoices.received.forms import ACTIONS, PAGE_SIZES, FilterForm, mark_errors
 from invoices.selectors import InvoiceRow, invoice_rows, invoice_timeline
 
 NO_PUBLIC_STRUCTURE = (
