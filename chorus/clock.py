@@ -19,28 +19,43 @@ and technical rows (outbox, request log, documents) stamped with the real time.
 """
 
 import datetime
+from collections.abc import Callable
+from typing import Protocol
 
 from django.conf import settings
 from django.utils import timezone
 
 
+class SandboxClock(Protocol):
+    is_default: bool
+
+    def simulated_now(self, *, real: datetime.datetime) -> datetime.datetime: ...
+
+
+# How to find a structure's sandbox: registered by the sandbox app (`SandboxConfig.ready`), so this
+# module, imported by every layer, never imports the app above it.
+_sandbox_lookup: Callable[..., SandboxClock] | None = None
+
+
+def register_sandbox_lookup(lookup: Callable[..., SandboxClock]) -> None:
+    """`lookup(structure_id=...)` returns the sandbox whose clock that structure follows."""
+    global _sandbox_lookup
+    _sandbox_lookup = lookup
+
+
 def now(*, structure_id: int | None = None) -> datetime.datetime:
     real = timezone.now()
-    if not settings.CHORUS_SANDBOX:
+    if not settings.CHORUS_SANDBOX or _sandbox_lookup is None:
         return real
-    from sandbox.selectors import sandbox_for_structure
-
-    return sandbox_for_structure(structure_id=structure_id).simulated_now(real=real)
+    return _sandbox_lookup(structure_id=structure_id).simulated_now(real=real)
 
 
 def now_isolated(*, structure_id: int | None) -> datetime.datetime:
     """The clock of the structure's isolated sandbox; the real time on the shared sandbox."""
     real = timezone.now()
-    if not settings.CHORUS_SANDBOX or structure_id is None:
+    if not settings.CHORUS_SANDBOX or structure_id is None or _sandbox_lookup is None:
         return real
-    from sandbox.selectors import sandbox_for_structure
-
-    sandbox = sandbox_for_structure(structure_id=structure_id)
+    sandbox = _sandbox_lookup(structure_id=structure_id)
     return real if sandbox.is_default else sandbox.simulated_now(real=real)
 
 
