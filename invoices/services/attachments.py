@@ -5,8 +5,9 @@ as an immutable `InvoiceDocument` (SHA-256, storage API). Limits: 10 MB per file
 the invoice and its attachments together (ORIGINAL + PIECE_JOINTE already stored included).
 
 Drafts: a PDF deposit creates a BROUILLON with its ORIGINAL attached, so nothing uploaded is lost
-if the confirmation fails. Deleting such a draft purges its documents (`draft_documents_purge`):
-a draft was never deposited, so the 10-year archive rule does not apply to it yet.
+if the confirmation fails. Deleting such a draft purges its documents
+(`drafts.draft_documents_purge`): a draft was never deposited, so the 10-year archive rule does
+not apply to it yet.
 """
 
 from collections.abc import Sequence
@@ -238,19 +239,3 @@ def invoice_complete_with_attachments(
             comment=comment,
             at=clock.now_for_invoice(invoice),
         )
-
-
-def draft_documents_purge(*, invoice: Invoice) -> None:
-    """Delete the documents of a draft (caller holds the lock). Deposited invoices: refused."""
-    if not invoice.is_draft:
-        raise ChorusError(
-            "Un document déposé est archivé dix ans : il ne peut pas être supprimé.",
-            code="document_archive",
-        )
-    documents = list(InvoiceDocument.objects.filter(invoice=invoice))
-    if not documents:
-        return
-    # Bypass the archive guard on purpose: a draft's files were never deposited.
-    models.QuerySet.delete(InvoiceDocument.objects.filter(pk__in=[d.pk for d in documents]))
-    files = [(doc.file.storage, doc.file.name) for doc in documents]
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])

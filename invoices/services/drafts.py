@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from accounts.models import User
 from chorus.exceptions import ChorusError
@@ -20,7 +20,7 @@ from invoices.choices import (
     VatExemptionReason,
 )
 from invoices.lines import LineData
-from invoices.models import Invoice, InvoiceLine, invoice_number_validator
+from invoices.models import Invoice, InvoiceDocument, InvoiceLine, invoice_number_validator
 from invoices.services.common import (
     invoice_event_create,
     lock_invoice,
@@ -303,13 +303,27 @@ def invoice_update_draft(
     return invoice
 
 
+def draft_documents_purge(*, invoice: Invoice) -> None:
+    """Delete the documents of a draft (caller holds the lock). Deposited invoices: refused."""
+    if not invoice.is_draft:
+        raise ChorusError(
+            "Un document déposé est archivé dix ans : il ne peut pas être supprimé.",
+            code="document_archive",
+        )
+    documents = list(InvoiceDocument.objects.filter(invoice=invoice))
+    if not documents:
+        return
+    # Bypass the archive guard on purpose: a draft's files were never deposited.
+    models.QuerySet.delete(InvoiceDocument.objects.filter(pk__in=[d.pk for d in documents]))
+    files = [(doc.file.storage, doc.file.name) for doc in documents]
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+
+
 def invoice_delete_draft(*, invoice_id: int, by: User) -> None:
     with transaction.atomic():
         invoice = lock_invoice(invoice_id)
         require_member(user=by, structure=invoice.supplier, role_label="fournisseur")
         if invoice.is_draft:  # a PDF deposit's draft holds its original (PROTECT foreign key)
-            from invoices.services.attachments import draft_documents_purge
-
             draft_documents_purge(invoice=invoice)
         invoice.delete()  # refuses anything but a draft
 

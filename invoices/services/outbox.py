@@ -9,6 +9,8 @@ idempotent, so a message delivered twice does the work once (reliability-perf.md
 import datetime
 import functools
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -47,17 +49,26 @@ def outbox_enqueue_rows(rows: list[tuple[Outbox, bool]]) -> list[Outbox]:
     return saved
 
 
+# The Celery task of each kind, registered by `InvoicesConfig.ready` (`invoices.tasks` sits above
+# the services, which never import it: no import circle through the task layer).
+OUTBOX_TASKS: dict[OutboxKind, Any] = {}
+_ARGUMENT = {
+    OutboxKind.ROUTE_INVOICE: "invoice_id",
+    OutboxKind.RENDER_DOCUMENTS: "invoice_id",
+    OutboxKind.NOTIFY_EVENT: "event_id",
+    OutboxKind.PROCESS_FLUX: "flux_id",
+}
+
+
+def outbox_register_tasks(tasks: Mapping[OutboxKind, Any]) -> None:
+    OUTBOX_TASKS.update(tasks)
+
+
 def outbox_dispatch(row: Outbox) -> None:
     """Send the Celery task of one outbox row. A broker failure is logged, never raised: the
     deposit has committed and the sweep will send the row again."""
-    from invoices import tasks
-
-    task, argument = {
-        OutboxKind.ROUTE_INVOICE: (tasks.route_invoice, row.invoice_id),
-        OutboxKind.RENDER_DOCUMENTS: (tasks.render_invoice_documents, row.invoice_id),
-        OutboxKind.NOTIFY_EVENT: (tasks.notify_invoice_event, row.event_id),
-        OutboxKind.PROCESS_FLUX: (tasks.process_flux, row.flux_id),
-    }[OutboxKind(row.kind)]
+    kind = OutboxKind(row.kind)
+    task, argument = OUTBOX_TASKS[kind], getattr(row, _ARGUMENT[kind])
     try:
         task.delay(argument)
     except Exception:

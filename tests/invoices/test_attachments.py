@@ -10,7 +10,7 @@ from chorus.exceptions import ChorusError
 from invoices import services
 from invoices.choices import DepositMode, InvoiceStatus
 from invoices.models import Invoice, InvoiceDocument
-from invoices.services import attachments
+from invoices.services import attachments, drafts
 from invoices.uploads import MAX_FILE_SIZE
 from tests.invoices.test_uploads import PNG, blank_pdf, sample_bytes
 
@@ -164,4 +164,4 @@ def test_a_draft_with_documents_can_be_deleted(supplier, supplier_user):
 def test_documents_of_a_deposited_invoice_stay_undeletable(invoice_in):
     invoice = invoice_in(status=InvoiceStatus.MISE_A_DISPOSITION)
     with pytest.raises(ChorusError, match="archivé dix ans"):
-        attachments.draft_documents_purge(invoice=invoice)
+        drafts.draft_documents_purge(invoice=invoice)

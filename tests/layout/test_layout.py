@@ -140,3 +140,61 @@ def test_the_import_reader_sees_imports_inside_functions(tmp_path, monkeypatch):
     found = imports_of(package / "mod.py")
     assert "pkg.services.drafts.LineData" in found
     assert "pkg.sub.sibling" in found
+
+
+def import_graph(package: str) -> dict[str, set[str]]:
+    """Module → the modules of `package` it imports (lazy imports included; a parent package that
+    Python loads on the way is not counted as a dependency)."""
+    names = {module_name(path): path for path in modules_under(package)}
+
+    def owner(name: str) -> str:
+        while name and name not in names:
+            name = name.rpartition(".")[0]
+        return name
+
+    graph = {}
+    for name, path in names.items():
+        targets = {owner(target) for target in imports_of(path)} - {"", name}
+        graph[name] = {t for t in targets if not name.startswith(t + ".")}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circle_inside_invoices():
+    """Not even through a lazy import: the outbox gets its tasks from `InvoicesConfig.ready`."""
+    assert cycles(import_graph("invoices")) == []
+
+
+def test_the_circle_finder_finds_a_circle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
