@@ -27,7 +27,7 @@ from invoices.choices import (
     VatExemptionReason,
 )
 from invoices.models import Invoice
-from invoices.received.forms import ACTIONS
+from invoices.services.recipient import RECIPIENT_ACTIONS
 from structures.choices import IdentifierType
 
 ENVELOPE = inline_serializer(
@@ -127,8 +127,8 @@ PAYS = [
 
 FORMATS_FLUX = ["IN_DP_E1_STRUCT", "IN_DP_E2_MIXTE", "IN_DP_E2_FACTURX"]
 TYPES_DEMANDE_PAIEMENT = ["FACTURE"]  # FACTURE_TRAVAUX and mémoires are not emulated
-# Statuses a recipient may set (PAS whitelist, chorus-pro.md §4.2): the portal's actions.
-RECIPIENT_TRANSITIONS = frozenset(ACTIONS)
+# Statuses a recipient may set (PAS whitelist, chorus-pro.md §4.2): the registry of actions.
+RECIPIENT_TRANSITIONS = frozenset(RECIPIENT_ACTIONS)
 # `MISE_A_DISPOSITION` → itself is in the official example: a processable status may be re-set.
 STATUTS_ORDRE = [s for s in InvoiceStatus.values if s != InvoiceStatus.ERREUR_TECHNIQUE]
 

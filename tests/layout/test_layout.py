@@ -113,6 +113,7 @@ LAYERS = [
     ("invoices.rules", INVOICE_EDGES),
     ("invoices.models", INVOICE_EDGES),
     ("structures.models", ["structures.services", "structures.settings", "structures.views"]),
+    ("api", ["invoices.views", "invoices.received", "invoices.forms"]),  # not the portal pages
     ("chorus.clock", ["sandbox", *UPPER_APPS, "invoices", "structures"]),
 ]
 
