@@ -30,8 +30,8 @@ from chorus import limits
 from chorus.exceptions import ChorusError
 from invoices.choices import DepositMode, OutboxKind
 from invoices.formats.detect import SYNTAXE_FLUX, UBL_CREDITNOTE, UBL_INVOICE
-from invoices.formats.mapping import draft_arguments
 from invoices.formats.report import FATAL, SOURCE_CHORUS, Finding, Report
+from invoices.formats.to_draft import draft_arguments
 from invoices.formats.validate import rule_finding, validate_contents, validate_document
 from invoices.hooks import flux_state_changed
 from invoices.models import Flux, FluxState

@@ -7,7 +7,7 @@ import pytest
 
 from invoices.choices import InvoiceStatus, InvoiceType
 from invoices.formats.cii_writer import build_cii, vat_category
-from invoices.formats.mapping import draft_arguments
+from invoices.formats.to_draft import draft_arguments
 from invoices.formats.ubl_writer import build_ubl
 from invoices.formats.validate import validate_document
 from invoices.models import Invoice
