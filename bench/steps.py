@@ -251,8 +251,9 @@ def _pdf_and_validation(invoice_id: int, mode: Mode) -> dict:
 
     from bench.scenarios import summary, timings
     from invoices.formats.cii_writer import build_cii
+    from invoices.formats.schematron import warm_up
     from invoices.formats.ubl_writer import build_ubl
-    from invoices.formats.validate import validate_document, warm_up
+    from invoices.formats.validate import validate_document
     from invoices.models import Invoice
     from invoices.pdf import render_invoice_html, render_invoice_pdf
     from invoices.uploads import KIND_INVOICE, check_pdf_structure, validate_upload

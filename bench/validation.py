@@ -90,13 +90,9 @@ def _zip(files: list[tuple[bytes, str]]) -> bytes:
 
 def run(*, batch: int = 500, large_lines: int = 11_536) -> dict:
     from invoices.formats.cii_writer import build_cii
+    from invoices.formats.schematron import warm_up
     from invoices.formats.ubl_writer import build_ubl
-    from invoices.formats.validate import (
-        POOL_MIN_FILES,
-        validate_contents,
-        validate_document,
-        warm_up,
-    )
+    from invoices.formats.validate import POOL_MIN_FILES, validate_contents, validate_document
 
     warm_up()
     out: dict = {}

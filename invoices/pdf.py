@@ -24,7 +24,7 @@ from weasyprint.urls import URLFetcher
 from chorus.fr import format_amount, format_number, format_price, format_rate
 from invoices.choices import VatExemptionReason
 from invoices.cii import build_cii
-from invoices.formats.validate import factur_x_schema
+from invoices.formats.schematron import factur_x_schema
 from invoices.models import Invoice, InvoiceDocument
 
 EMULATION_NOTICE = "Émulation — sans valeur légale"

@@ -29,10 +29,11 @@ from accounts.models import User
 from chorus import limits
 from chorus.exceptions import ChorusError
 from invoices.choices import DepositMode, OutboxKind
+from invoices.formats.chorus_checks import rule_finding
 from invoices.formats.detect import SYNTAXE_FLUX, UBL_CREDITNOTE, UBL_INVOICE
 from invoices.formats.report import FATAL, SOURCE_CHORUS, Finding, Report
 from invoices.formats.to_draft import draft_arguments
-from invoices.formats.validate import rule_finding, validate_contents, validate_document
+from invoices.formats.validate import validate_contents, validate_document
 from invoices.hooks import flux_state_changed
 from invoices.models import Flux, FluxState
 from invoices.rules.catalogue import DUPLICATE_NUMBER, RULES_BY_CODE

@@ -11,7 +11,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from invoices.formats.validate import CEN_CII_SCHEMATRON, CEN_DIR, validate_document
+from invoices.formats.schematron import CEN_CII_SCHEMATRON, CEN_DIR
+from invoices.formats.validate import validate_document
 from tests.fixtures import SAMPLES
 
 CEN_EXAMPLES = sorted(p for p in (SAMPLES / "cen").rglob("*") if p.suffix.lower() == ".xml")
