@@ -193,7 +193,7 @@ def _session_cookie(email: str) -> str:
 def _list_urls() -> dict[str, dict[str, str]]:
     """First page, a deep page (middle of the largest tenant) and a 1-row page, per list."""
     from invoices.models import Invoice
-    from invoices.views import _encode_cursor
+    from invoices.views.issued import _encode_cursor
     from structures.demo import STATE_SIRET, SUPPLIER_SIRET
 
     issued = Invoice.objects.filter(

@@ -17,7 +17,6 @@ MAX_LINES = 500
 # Remove a line when its module is split (the test below fails while a line is out of date).
 LEFT_TO_SPLIT: dict[str, int] = {
     "invoices/models.py": 667,
-    "invoices/views.py": 893,
 }
 
 
