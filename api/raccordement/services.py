@@ -13,8 +13,8 @@ from accounts.models import User
 from api.models import TechnicalAccount
 from api.services import technical_account_create
 from chorus.exceptions import ChorusError
-from structures.choices import MembershipRole, MembershipStatus
-from structures.models import Membership, Structure
+from structures.models import Structure
+from structures.services.common import require_principal
 
 Application = get_application_model()
 NAME_MAX_LENGTH = 100
@@ -22,17 +22,9 @@ LOGIN_MAX_LENGTH = 150
 
 
 def _require_principal(*, structure: Structure, by: User) -> None:
-    if not Membership.objects.filter(
-        structure=structure,
-        user=by,
-        role=MembershipRole.GESTIONNAIRE_PRINCIPAL,
-        status=MembershipStatus.VALIDEE,
-    ).exists():
-        raise ChorusError(
-            "Action refusée : seul le gestionnaire principal de la structure "
-            f"« {structure.name} » gère ses raccordements API.",
-            code="interdit",
-        )
+    require_principal(
+        structure=structure, by=by, action="gérer ses raccordements API", code="interdit"
+    )
 
 
 def api_application_create(*, structure: Structure, by: User, name: str) -> tuple[object, str]:

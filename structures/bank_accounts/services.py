@@ -13,9 +13,8 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
 
 from chorus.exceptions import ChorusError
-from structures.choices import MembershipRole, MembershipStatus
-from structures.models import BankAccount, Membership, Structure
-from structures.services.common import _lock_structure, structure_log
+from structures.models import BankAccount, Structure
+from structures.services.common import _lock_structure, require_principal, structure_log
 
 LABEL_MAX = 100
 
@@ -52,18 +51,7 @@ def clean_bic(value: str) -> str:
 
 
 def _require_principal(*, structure: Structure, by) -> None:
-    is_principal = Membership.objects.filter(
-        structure=structure,
-        user=by,
-        role=MembershipRole.GESTIONNAIRE_PRINCIPAL,
-        status=MembershipStatus.VALIDEE,
-    ).exists()
-    if not is_principal:
-        raise ChorusError(
-            "Action refusée : seul le gestionnaire principal de la structure "
-            f"« {structure.name} » peut gérer ses coordonnées bancaires.",
-            code="not_principal",
-        )
+    require_principal(structure=structure, by=by, action="gérer ses coordonnées bancaires")
 
 
 def _account_of(structure: Structure, account_id: int) -> BankAccount:

@@ -75,7 +75,16 @@ def _lock_structure(structure: Structure) -> Structure:
     return Structure.objects.select_for_update().get(pk=structure.pk)
 
 
-def _require_principal(*, structure: Structure, by) -> None:
+def require_principal(
+    *,
+    structure: Structure,
+    by,
+    action: str = "gérer ses rattachements",
+    code: str = "not_principal",
+) -> None:
+    """Only the validated gestionnaire principal of `structure` may act on it: the one home of the
+    rule for memberships, settings, bank details and API connections. `action` ends the French
+    message (« seul le gestionnaire principal … peut <action> »)."""
     is_principal = Membership.objects.filter(
         structure=structure,
         user=by,
@@ -85,8 +94,8 @@ def _require_principal(*, structure: Structure, by) -> None:
     if not is_principal:
         raise ChorusError(
             "Action refusée : seul le gestionnaire principal de la structure "
-            f"« {structure.name} » peut gérer ses rattachements.",
-            code="not_principal",
+            f"« {structure.name} » peut {action}.",
+            code=code,
         )
 
 

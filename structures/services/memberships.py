@@ -21,8 +21,8 @@ from structures.services.common import (
     _email_on_commit,
     _lock_structure,
     _principal_of,
-    _require_principal,
     _user_label,
+    require_principal,
     structure_log,
 )
 from structures.services.invitations import _notify_on_commit, _stamp
@@ -140,7 +140,7 @@ def membership_approve(
     """The principal manager accepts one or several pending requests."""
     with transaction.atomic():
         structure = _lock_structure(structure)
-        _require_principal(structure=structure, by=by)
+        require_principal(structure=structure, by=by)
         memberships = _pending_for_decision(structure=structure, membership_ids=membership_ids)
         now = timezone.now()
         for membership in memberships:
@@ -171,7 +171,7 @@ def membership_refuse(
     comment = (comment or "").strip()[:500]
     with transaction.atomic():
         structure = _lock_structure(structure)
-        _require_principal(structure=structure, by=by)
+        require_principal(structure=structure, by=by)
         memberships = _pending_for_decision(structure=structure, membership_ids=membership_ids)
         now = timezone.now()
         for membership in memberships:
@@ -206,7 +206,7 @@ def membership_detach(*, membership: Membership, by) -> Membership:
                 code="principal_detach",
             )
         if not leaving:
-            _require_principal(structure=structure, by=by)
+            require_principal(structure=structure, by=by)
         if membership.status != MembershipStatus.VALIDEE:
             raise ChorusError(
                 f"Seul un rattachement validé peut être désactivé (statut actuel : "
@@ -238,7 +238,7 @@ def principal_transfer(*, structure: Structure, by, to_user) -> Membership:
     """Hand the principal manager role to another validated member; `by` becomes a user."""
     with transaction.atomic():
         structure = _lock_structure(structure)
-        _require_principal(structure=structure, by=by)
+        require_principal(structure=structure, by=by)
         if to_user.pk == by.pk:
             raise ChorusError(
                 "Nouveau gestionnaire principal : vous êtes déjà le gestionnaire principal.",
@@ -298,7 +298,7 @@ def membership_add_by_manager(*, structure: Structure, by, email: str) -> Member
         raise ChorusError("E-mail : ce champ est obligatoire.", field="email", code="required")
     with transaction.atomic():
         structure = _lock_structure(structure)
-        _require_principal(structure=structure, by=by)
+        require_principal(structure=structure, by=by)
         user = User.objects.filter(email__iexact=email, is_active=True).first()
         if user is None:
             raise ChorusError(

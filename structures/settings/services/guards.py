@@ -4,15 +4,12 @@ from decimal import Decimal
 
 from chorus.exceptions import ChorusError
 from structures.choices import (
-    MembershipRole,
-    MembershipStatus,
     StructureKind,
 )
 from structures.models import (
-    Membership,
     Structure,
 )
-from structures.services.common import _lock_structure
+from structures.services.common import _lock_structure, require_principal
 
 CSV_COLUMNS = ("numero", "siret_fournisseur", "montant", "debut_validite", "fin_validite")
 CSV_MAX_ROWS = 10_000
@@ -46,18 +43,7 @@ def _require_public_principal(*, structure: Structure, by) -> None:
             "destinataires publics gèrent services et engagements juridiques.",
             code="not_public",
         )
-    is_principal = Membership.objects.filter(
-        structure=structure,
-        user=by,
-        role=MembershipRole.GESTIONNAIRE_PRINCIPAL,
-        status=MembershipStatus.VALIDEE,
-    ).exists()
-    if not is_principal:
-        raise ChorusError(
-            "Action refusée : seul le gestionnaire principal de la structure "
-            f"« {structure.name} » peut modifier ses paramètres.",
-            code="not_principal",
-        )
+    require_principal(structure=structure, by=by, action="modifier ses paramètres")
 
 
 def _locked_public(*, structure: Structure, by) -> Structure:
