@@ -5,8 +5,6 @@ service); the agent sees it «Complétée», declares the service done, then put
 agent rejects another invoice with a reason, which is stored and shown.
 """
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -14,6 +12,7 @@ from accounts.models import SandboxEmail
 from invoices.choices import InvoiceStatus, RejectionReason
 from invoices.models import Invoice
 from invoices.services import invoice_complete
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, UserFactory
 from tests.invoices.test_received_support import public_structure, received, staff_of
 
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "motdepasse-solide-42"  # UserFactory's password
 S = InvoiceStatus
-
-
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_staff_suspends_then_pays_an_invoice_and_rejects_another(page: Page, live_server):
@@ -38,7 +30,7 @@ def test_staff_suspends_then_pays_an_invoice_and_rejects_another(page: Page, liv
     supplier_user = UserFactory()
     MembershipFactory(user=supplier_user, structure=first.supplier, principal=True)
 
-    _log_in(page, agent.email)
+    log_in(page, agent.email)
     page.get_by_role("link", name="Factures reçues").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Factures reçues")
 
@@ -107,7 +99,7 @@ def test_staff_suspends_then_pays_an_invoice_and_rejects_another(page: Page, liv
     page.get_by_role("button", name="Se déconnecter").click()
     if page.get_by_role("button", name="Se déconnecter").count():
         page.get_by_role("button", name="Se déconnecter").click()
-    _log_in(page, supplier_user.email)
+    log_in(page, supplier_user.email)
     page.goto(f"/factures/{second.pk}/")
     expect(page.get_by_text("Double facturation").first).to_be_visible()
     expect(page.get_by_text("Déjà reçue sous FA-2026-001.").first).to_be_visible()

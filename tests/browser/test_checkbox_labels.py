@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page
 
-from tests.browser.test_pdf_deposit_journey import _log_in
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +40,7 @@ def test_checkboxes_sit_before_their_labels(page: Page, live_server):
     user = UserFactory(email="gp@mairie.test")
     MembershipFactory(user=user, structure=mairie, principal=True)
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in(page, user.email)
+    log_in(page, user.email)
     page.wait_for_url(re.compile(r".*(?<!login/)$"))
     _check(page, reverse("structures:settings_billing", args=[mairie.pk]), 4)
     _check(page, reverse("structures:settings_service_create", args=[mairie.pk]), 2)

@@ -1,13 +1,12 @@
 """Issue 18 major 5: an invalid « Valider et envoyer » shows every error at once, keeps what was
 typed and creates nothing; an empty « Enregistrer le brouillon » creates nothing either."""
 
-import re
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from invoices.models import Invoice
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
 from tests.invoices.conftest import accept_terms
 
@@ -16,19 +15,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "motdepasse-solide-42"
 
 
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-
-
 def test_invalid_submit_shows_all_errors_keeps_input_creates_nothing(page: Page, live_server):
     supplier = StructureFactory(name="Fournitures Dupont")
     user = UserFactory(email="compta@dupont.test")
     MembershipFactory(user=user, structure=supplier)
     accept_terms(user)
-    _log_in(page, user.email)
+    log_in(page, user.email)
 
     page.goto(reverse("invoices:create"))
     page.get_by_role("button", name="Valider et envoyer").click()
@@ -72,7 +64,7 @@ def test_reopened_draft_keeps_the_service_list(page: Page, live_server):
     draft = services.invoice_create_draft(
         supplier=supplier, by=user, recipient_siret=recipient.siret, service_code="RH"
     )
-    _log_in(page, user.email)
+    log_in(page, user.email)
     page.goto(reverse("invoices:edit", args=[draft.pk]))
     expect(page.locator("select#id_service_code")).to_have_value("RH")
     expect(page.locator("#fiche-destinataire")).to_contain_text("Mairie de Trifouilly")
@@ -82,7 +74,7 @@ def test_totals_shown_live_while_typing(page: Page, live_server):
     supplier = StructureFactory(name="Fournitures Dupont")
     user = UserFactory(email="compta@dupont.test")
     MembershipFactory(user=user, structure=supplier)
-    _log_in(page, user.email)
+    log_in(page, user.email)
     page.goto(reverse("invoices:create"))
     page.get_by_label("Ligne 1 — Quantité").fill("10")
     page.get_by_label("Ligne 1 — Prix unitaire HT (€)").fill("4,99")

@@ -1,27 +1,19 @@
 """Integrator page in a real browser: enable a fault, see the API answer 503, and find the call
 in the request log."""
 
-import re
-
 import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
 
 from api.services import api_application_ensure, technical_account_create
 from tests.api.conftest import CLIENT_ID, CLIENT_SECRET, CproClient, get_token
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
 from tests.invoices.conftest import accept_terms
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "motdepasse-solide-42"  # UserFactory's password
-
-
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_integrator_enables_a_fault_and_sees_the_503_in_the_log(page: Page, live_server):
@@ -32,7 +24,7 @@ def test_integrator_enables_a_fault_and_sees_the_503_in_the_log(page: Page, live
     api_application_ensure(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, name="Bac à sable")
     technical_account_create(structure=supplier, login="tech-fournisseur", password="sandbox")
 
-    _log_in(page, user.email)
+    log_in(page, user.email)
     page.get_by_role("link", name="Espace intégrateur").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Espace intégrateur")
     page.get_by_label("Effet", exact=True).select_option("503")

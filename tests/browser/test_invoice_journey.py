@@ -5,8 +5,6 @@ service, validates and sends it, and sees it made available; the recipient then 
 MISE_EN_PAIEMENT and the supplier sees that on the timeline after a reload.
 """
 
-import re
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -14,19 +12,13 @@ from playwright.sync_api import Page, expect
 from invoices import services
 from invoices.choices import InvoiceStatus
 from invoices.models import Invoice
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, ServiceFactory, StructureFactory, UserFactory
 from tests.invoices.conftest import accept_terms
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "motdepasse-solide-42"  # UserFactory's password
-
-
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_supplier_enters_sends_and_follows_an_invoice(page: Page, live_server):
@@ -39,7 +31,7 @@ def test_supplier_enters_sends_and_follows_an_invoice(page: Page, live_server):
     recipient_user = UserFactory()
     MembershipFactory(user=recipient_user, structure=recipient)
 
-    _log_in(page, user.email)
+    log_in(page, user.email)
     page.get_by_role("link", name="Factures émises").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Factures émises")
     page.get_by_role("link", name="Saisie manuelle d'une facture").click()

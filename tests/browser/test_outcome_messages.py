@@ -9,19 +9,13 @@ from playwright.sync_api import Page, expect
 
 from invoices.choices import InvoiceStatus
 from invoices.models import Invoice
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
 from tests.invoices.conftest import accept_terms
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "motdepasse-solide-42"
-
-
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_bad_ej_to_cavimac_is_a_warning_and_a_failed_recycle_too(page: Page, live_server):
@@ -37,7 +31,7 @@ def test_bad_ej_to_cavimac_is_a_warning_and_a_failed_recycle_too(page: Page, liv
         ej_format_label="8 chiffres commençant par 2024",
     )
 
-    _log_in(page, user.email)
+    log_in(page, user.email)
     page.goto(reverse("invoices:create"))
     page.get_by_label("SIRET du destinataire").fill(cavimac.siret)
     expect(page.locator("#fiche-destinataire")).to_contain_text("Cavimac")

@@ -1,7 +1,6 @@
 """«Dépôt PDF» in a real browser: upload a sample Factur-X PDF, check the pre-filled form,
 complete the recipient's SIRET, «Valider et envoyer», and see the invoice made available."""
 
-import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from invoices.choices import DepositMode, InvoiceStatus
 from invoices.models import Invoice, InvoiceDocument
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, ServiceFactory, StructureFactory, UserFactory
 from tests.fixtures import SAMPLES
 from tests.invoices.conftest import accept_terms
@@ -17,13 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "motdepasse-solide-42"  # UserFactory's password
 SAMPLE = SAMPLES / "facturx" / "mustang-Facture_F20180027.pdf"
-
-
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_supplier_deposits_a_pdf_with_prefill(page: Page, live_server, tmp_path):
@@ -36,7 +29,7 @@ def test_supplier_deposits_a_pdf_with_prefill(page: Page, live_server, tmp_path)
     attachment = tmp_path / "bon-de-livraison.txt"
     attachment.write_text("Livré le 31/12/2018", encoding="utf-8")
 
-    _log_in(page, user.email)
+    log_in(page, user.email)
     page.get_by_role("link", name="Factures émises").click()
     page.get_by_role("link", name="Dépôt d'une facture PDF").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dépôt d'une facture PDF")

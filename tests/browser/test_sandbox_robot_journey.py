@@ -5,7 +5,6 @@ and the robot's payment shows on the supplier's invoice timeline."""
 
 import base64
 import json
-import re
 import urllib.parse
 import urllib.request
 
@@ -20,6 +19,7 @@ from sandbox.demo import robots_demo_load
 from sandbox.selectors import SANDBOX_ADMIN_GROUP
 from structures.demo import ROBOT_HAPPY_SIRET, demo_load
 from structures.models import Structure
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
 from tests.invoices.conftest import accept_terms
 
@@ -30,13 +30,6 @@ CLIENT_ID, CLIENT_SECRET = "chorus-sandbox", "chorus-sandbox-secret"
 TECH_LOGIN, TECH_PASSWORD = "tech-integrateur", "sandbox-robot"
 # The integrator's software talks to the live server directly, never through a proxy.
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def _http_post(url: str, data: bytes, headers: dict[str, str]) -> dict:
@@ -109,7 +102,7 @@ def test_integrator_sets_a_robot_advances_the_clock_and_sees_the_payment(page: P
     technical_account_create(structure=supplier, login=TECH_LOGIN, password=TECH_PASSWORD)
 
     # 1. The integrator gives the demo recipient a "pay after 15 days" scenario.
-    _log_in(page, user.email)
+    log_in(page, user.email)
     page.get_by_role("link", name="Bac à sable : horloge et robots").click()
     page.get_by_role("link", name=f"Régler le robot de {recipient.name}").click()
     page.get_by_label("Nom du scénario").fill("Paie à 15 jours")

@@ -1,8 +1,6 @@
 """Returned invoices in a real browser: recycle one sent to A_RECYCLER to the right service, and
 complete a suspended one with a comment and an attachment."""
 
-import re
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -10,19 +8,13 @@ from playwright.sync_api import Page, expect
 from invoices import services
 from invoices.choices import InvoiceStatus
 from invoices.models import Invoice, InvoiceDocument
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, ServiceFactory, StructureFactory, UserFactory
 from tests.invoices.conftest import accept_terms
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "motdepasse-solide-42"  # UserFactory's password
-
-
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def _deposit(supplier, user, recipient, *, number: str, service_code: str) -> Invoice:
@@ -54,7 +46,7 @@ def test_supplier_recycles_then_completes(page: Page, live_server, tmp_path):
     recycled = _deposit(supplier, user, recipient, number="F-REC-1", service_code="INCONNU")
     assert recycled.status == InvoiceStatus.A_RECYCLER
 
-    _log_in(page, user.email)
+    log_in(page, user.email)
     page.goto(f"/factures/{recycled.pk}/")
     expect(page.locator("#statut")).to_have_text("À recycler")
     expect(page.locator("#motif-recyclage")).to_contain_text("INCONNU")

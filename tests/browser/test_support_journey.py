@@ -9,18 +9,12 @@ from playwright.sync_api import Page, expect
 from accounts.models import SandboxEmail
 from invoices.choices import InvoiceStatus, RejectionReason
 from support.models import Sollicitation
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
 from tests.invoices.factories import make_invoice
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "motdepasse-solide-42"
-
-
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def _log_out(page: Page) -> None:
@@ -66,7 +60,7 @@ def test_supplier_asks_recipient_about_rejected_invoice_and_reads_the_answer(
         rejection_comment="Total faux",
     )
 
-    _log_in(page, supplier_user.email)
+    log_in(page, supplier_user.email)
     page.goto(f"/sollicitations/nouvelle/?facture={invoice.pk}&categorie=SUIVI")
     page.get_by_label("Sous-catégorie").select_option("SUIVI_REJET")
     page.get_by_label("Objet").fill("Rejet de la facture F-2024-001")
@@ -76,7 +70,7 @@ def test_supplier_asks_recipient_about_rejected_invoice_and_reads_the_answer(
     url = page.url
     _log_out(page)
 
-    _log_in(page, agent.email)
+    log_in(page, agent.email)
     page.goto("/sollicitations/recues/")
     page.get_by_role("link", name="Rejet de la facture F-2024-001").click()
     page.get_by_label("Votre message").fill("Le montant du devis était de 200 € HT.")
@@ -84,7 +78,7 @@ def test_supplier_asks_recipient_about_rejected_invoice_and_reads_the_answer(
     expect(page.get_by_text("Répondue").first).to_be_visible()
     _log_out(page)
 
-    _log_in(page, supplier_user.email)
+    log_in(page, supplier_user.email)
     page.goto(url)
     expect(page.get_by_text("Le montant du devis était de 200 € HT.")).to_be_visible()
     mail = SandboxEmail.objects.filter(

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_pdf_deposit_journey import SAMPLE, _log_in
+from tests.browser.pages import log_in
+from tests.browser.test_pdf_deposit_journey import SAMPLE
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
 from tests.invoices.conftest import accept_terms
 
@@ -28,7 +29,7 @@ def test_pdf_upload_shows_progress_then_the_answer(page: Page, live_server):
     user = UserFactory(email="compta@dupont.test")
     MembershipFactory(user=user, structure=supplier)
     accept_terms(user)
-    _log_in(page, user.email)
+    log_in(page, user.email)
     page.goto(reverse("invoices:deposit_pdf"))
     page.get_by_label("Facture au format PDF (signée ou non)").set_input_files(str(SAMPLE))
     posts = []
