@@ -3,6 +3,7 @@
 work on the API; members get a 403, outsiders a 404."""
 
 import pytest
+from django.utils import timezone
 from oauth2_provider.models import get_application_model
 
 from api.models import TechnicalAccount
@@ -70,7 +71,8 @@ def test_technical_account_is_created_reset_and_deactivated(client, manager, san
     assert account.check_password(password)
     page = response.content.decode()
     assert password in page
-    assert account.password_expires_at.strftime("%d/%m/%Y") in page
+    # Shown on the Paris clock (the UTC date differs from 22:00 or 23:00 UTC to midnight).
+    assert timezone.localtime(account.password_expires_at).strftime("%d/%m/%Y") in page
 
     reset = client.post(url(manager.structure, "comptes-techniques/"), {"login": "tech-erp"})
     new_password = reset.context["new_password"]
