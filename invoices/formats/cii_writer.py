@@ -72,6 +72,20 @@ def party_vat_number(snapshot: dict[str, str], categories: set[str]) -> str:
     return "" if "O" in categories else snapshot.get("vat_number") or ""
 
 
+def seller_tax_registration(snapshot: dict[str, str], categories: set[str]) -> str:
+    """BT-32 (seller tax registration identifier): the SIREN of a French seller that has no VAT
+    number (franchise en base, for one) on an invoice with standard-rated, exempt or reverse-charge
+    lines. EN 16931 accepts BT-32 in place of BT-31 for these (BR-S-02, BR-E-02, BR-AE-02); in
+    France the tax administration identifies a business by its SIREN. Not for K and G lines,
+    which need a VAT number (the portal asks for one), nor out of scope (O)."""
+    siret = snapshot.get("siret") or ""
+    if snapshot.get("vat_number") or len(siret) != 14 or "O" in categories:
+        return ""
+    if (snapshot.get("country") or "FR") != "FR" or not categories & {"S", "E", "AE"}:
+        return ""
+    return siret[:9]
+
+
 def _sub(parent: etree._Element, tag: str, text: Any = None, **attrs: str) -> etree._Element:
     prefix, name = tag.split(":")
     element = etree.SubElement(parent, f"{{{NSMAP[prefix]}}}{name}", attrs)
@@ -93,7 +107,12 @@ def _quantity(value: Decimal) -> str:
 
 
 def _party(
-    parent: etree._Element, tag: str, snapshot: dict[str, str], siret: str, vat_number: str
+    parent: etree._Element,
+    tag: str,
+    snapshot: dict[str, str],
+    siret: str,
+    vat_number: str,
+    tax_registration: str = "",
 ) -> None:
     party = _sub(parent, tag)
     if siret:
@@ -111,6 +130,9 @@ def _party(
     _sub(address, "ram:CountryID", snapshot.get("country") or "FR")
     if vat_number:
         _sub(_sub(party, "ram:SpecifiedTaxRegistration"), "ram:ID", vat_number, schemeID="VA")
+    if tax_registration:  # BT-32
+        registration = _sub(party, "ram:SpecifiedTaxRegistration")
+        _sub(registration, "ram:ID", tax_registration, schemeID="FC")
 
 
 def _line(parent: etree._Element, line: Any) -> None:
@@ -179,7 +201,14 @@ def build_cii(invoice: Any, lines: Iterable[Any] | None = None) -> bytes:
     if invoice.service_code:
         _sub(agreement, "ram:BuyerReference", invoice.service_code)
     seller_vat = party_vat_number(supplier, categories)
-    _party(agreement, "ram:SellerTradeParty", supplier, supplier.get("siret", ""), seller_vat)
+    _party(
+        agreement,
+        "ram:SellerTradeParty",
+        supplier,
+        supplier.get("siret", ""),
+        seller_vat,
+        seller_tax_registration(supplier, categories),
+    )
     buyer_siret = recipient.get("siret") or invoice.recipient_siret
     buyer_vat = party_vat_number(recipient, categories)
     _party(agreement, "ram:BuyerTradeParty", recipient, buyer_siret, buyer_vat)

@@ -25,6 +25,7 @@ from invoices.formats.cii_writer import (
     invoice_categories,
     party_vat_number,
     payment_means_code,
+    seller_tax_registration,
     vat_category,
 )
 
@@ -44,7 +45,12 @@ def _sub(parent: etree._Element, tag: str, text: Any = None, **attrs: str) -> et
 
 
 def _party(
-    parent: etree._Element, tag: str, snapshot: dict[str, str], siret: str, vat_number: str
+    parent: etree._Element,
+    tag: str,
+    snapshot: dict[str, str],
+    siret: str,
+    vat_number: str,
+    tax_registration: str = "",
 ) -> None:
     party = _sub(_sub(parent, tag), "cac:Party")
     if siret:
@@ -62,6 +68,10 @@ def _party(
         scheme = _sub(party, "cac:PartyTaxScheme")
         _sub(scheme, "cbc:CompanyID", vat_number)
         _sub(_sub(scheme, "cac:TaxScheme"), "cbc:ID", "VAT")
+    if tax_registration:  # BT-32: a tax scheme other than VAT
+        scheme = _sub(party, "cac:PartyTaxScheme")
+        _sub(scheme, "cbc:CompanyID", tax_registration)
+        _sub(_sub(scheme, "cac:TaxScheme"), "cbc:ID", "TAX")
     legal = _sub(party, "cac:PartyLegalEntity")
     _sub(legal, "cbc:RegistrationName", snapshot.get("name") or f"SIRET {siret}")
     if siret:
@@ -116,7 +126,14 @@ def build_ubl(invoice: Any, lines: Iterable[Any] | None = None) -> bytes:
         if credited.issue_date:
             _sub(reference, "cbc:IssueDate", credited.issue_date.isoformat())
     seller_vat = party_vat_number(supplier, categories)
-    _party(root, "cac:AccountingSupplierParty", supplier, supplier.get("siret", ""), seller_vat)
+    _party(
+        root,
+        "cac:AccountingSupplierParty",
+        supplier,
+        supplier.get("siret", ""),
+        seller_vat,
+        seller_tax_registration(supplier, categories),
+    )
     buyer_siret = recipient.get("siret") or invoice.recipient_siret
     buyer_vat = party_vat_number(recipient, categories)
     _party(root, "cac:AccountingCustomerParty", recipient, buyer_siret, buyer_vat)

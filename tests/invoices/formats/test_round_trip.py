@@ -145,3 +145,39 @@ def test_vat_categories_written_pass_every_rule(case, syntax):
         assert (read.seller.vat_number, read.buyer.vat_number) == ("", "")
     if case == "intracom":
         assert read.buyer.vat_number == "FR61217500016"
+
+
+# A French supplier with no VAT number (franchise en base, for one): standard-rated, exempt and
+# reverse-charge lines, and an out-of-scope invoice.
+NO_VAT_NUMBER_CASES = {
+    "standard": [("20.00", "")],
+    "franchise": [("0.00", "FRANCHISE_293B")],
+    "exoneration_standard": [("0.00", "EXONERATION_261"), ("5.50", "")],
+    "autoliquidation": [("0.00", "AUTOLIQUIDATION")],
+    "hors_champ": [("0.00", "HORS_CHAMP")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(NO_VAT_NUMBER_CASES))
+@pytest.mark.parametrize("syntax", ["CII", "UBL", "FACTURX"])
+def test_a_supplier_without_vat_number_gets_an_invoice_that_passes_every_rule(case, syntax):
+    """BR-S-02 / BR-E-02 / BR-AE-02: without BT-31 the seller is identified for tax by BT-32,
+    its SIREN; never on an out-of-scope invoice (BR-O-02), never as a VAT number."""
+    from invoices.pdf import render_invoice_pdf
+
+    invoice = _with_reasons(
+        _invoice(supplier_vat="", recipient_vat="FR61217500016"), NO_VAT_NUMBER_CASES[case]
+    )
+    writers = {**WRITERS, "FACTURX": render_invoice_pdf}
+    data = writers[syntax](invoice)
+    report, read = validate_document(data, f"out-{syntax}", check_routing=False)
+    assert not report.findings, [f.as_json() for f in report.findings]
+    assert read.seller.vat_number == ""
+    xml = data.decode("utf-8", "replace") if syntax != "FACTURX" else ""
+    siren = invoice.supplier.siret[:9]
+    if syntax == "CII":
+        written = f'<ram:ID schemeID="FC">{siren}</ram:ID>' in xml
+        assert written == (case != "hors_champ")
+    if syntax == "UBL":
+        written = f"<cbc:CompanyID>{siren}</cbc:CompanyID>" in xml
+        assert written == (case != "hors_champ")
