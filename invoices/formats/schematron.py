@@ -106,7 +106,7 @@ _PREFIXES = {
 
 # --- saxonche: one processor per process ---------------------------------------------------------
 _processor: Any = None
-_executables: dict[str, Any] = {}
+_executables: dict[tuple[str, tuple[str, ...] | None], Any] = {}
 _lock = threading.Lock()
 
 
@@ -128,22 +128,45 @@ def _path(relative: str) -> Path:
 # for an 11,500-line UBL), a third of the run time; no verdict depends on it (only failed-assert
 # and successful-report are read).
 _FIRED_RULE = re.compile(r"<svrl:fired-rule\b[^>]*/>")
+# The root template of a CEN stylesheet runs each pattern in its own mode, one after the other.
+_PATTERN_CALL = re.compile(r'<xsl:apply-templates mode="(M\d+)" select="/" />')
 
 
-def _executable(relative: str) -> Any:
+@cache
+def pattern_modes(relative: str) -> tuple[str, ...]:
+    """The pattern modes of a CEN stylesheet, in the order its root template runs them (UBL:
+    model, syntax, code lists); () for the Factur-X ones, which are never split."""
+    path = _path(relative)
+    if path.parent != CEN_DIR:
+        return ()
+    return tuple(_PATTERN_CALL.findall(path.read_text(encoding="utf-8")))
+
+
+def pattern_halves(relative: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A large file's CEN patterns shared between two processes: the first ones run where the
+    invoice is read, the others in a worker (UBL: the model; the syntax and the code lists)."""
+    modes = pattern_modes(relative)
+    return modes[: len(modes) // 2], modes[len(modes) // 2 :]
+
+
+def _executable(relative: str, modes: tuple[str, ...] | None = None) -> Any:
     """The compiled stylesheet, once per process. The CEN stylesheets (which call no document())
     are compiled from their text without the fired-rule trace: same asserts, same reports; the
-    vendored files themselves stay unmodified."""
-    if relative not in _executables:
+    vendored files themselves stay unmodified. `modes`: only these patterns of a CEN stylesheet
+    (a large file's patterns shared between two processes; the rules of each are unchanged)."""
+    key = (relative, modes)
+    if key not in _executables:
         compiler = _saxon().new_xslt30_processor()
         path = _path(relative)
         if path.parent == CEN_DIR:
             text = _FIRED_RULE.sub("", path.read_text(encoding="utf-8"))
+            if modes is not None:
+                text = _PATTERN_CALL.sub(lambda m: m.group(0) if m.group(1) in modes else "", text)
             executable = compiler.compile_stylesheet(stylesheet_text=text, encoding="UTF-8")
         else:
             executable = compiler.compile_stylesheet(stylesheet_file=str(path))
-        _executables[relative] = executable
-    return _executables[relative]
+        _executables[key] = executable
+    return _executables[key]
 
 
 def saxon_document(xml: bytes) -> Any:
@@ -154,9 +177,11 @@ def saxon_document(xml: bytes) -> Any:
         return _saxon().parse_xml(xml_text=text)
 
 
-def run_schematron(relative: str, xml: bytes, node: Any = None) -> list[dict[str, str]]:
+def run_schematron(
+    relative: str, xml: bytes, node: Any = None, modes: tuple[str, ...] | None = None
+) -> list[dict[str, str]]:
     """Failed asserts / successful reports of one XSLT as dicts (id, flag, location, text, test).
-    `node`: the document already parsed by `saxon_document`.
+    `node`: the document already parsed by `saxon_document`; `modes`: only these CEN patterns.
 
     The lock serialises the calls of threads sharing this process's single processor (creating
     processors from several threads crashed the interpreter, standards.md).
@@ -164,7 +189,7 @@ def run_schematron(relative: str, xml: bytes, node: Any = None) -> list[dict[str
     if node is None:
         node = saxon_document(xml)
     with _lock:
-        executable = _executable(relative)
+        executable = _executable(relative, modes)
         svrl = executable.transform_to_string(xdm_node=node)
     out = []
     root = etree.fromstring(svrl.encode("utf-8"))
@@ -182,10 +207,14 @@ def run_schematron(relative: str, xml: bytes, node: Any = None) -> list[dict[str
 
 
 def warm_up() -> None:
-    """Compile every stylesheet once (worker start-up), so the first upload is not slow."""
+    """Compile every stylesheet once (worker start-up), so the first upload is not slow; with the
+    first half of the CEN patterns that a large file runs here (`pattern_halves`)."""
     for relative in {*CII_SCHEMATRONS.values(), UBL_SCHEMATRON, CEN_CII_SCHEMATRON}:
         with _lock:
             _executable(relative)
+    for relative in (UBL_SCHEMATRON, CEN_CII_SCHEMATRON):
+        with _lock:
+            _executable(relative, pattern_halves(relative)[0])
 
 
 @cache

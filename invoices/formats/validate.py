@@ -12,6 +12,7 @@ never from a thread; compiled executables are cached per XSLT file (compiled fro
 import os
 import threading
 import time
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from typing import Any
 
 from lxml import etree
@@ -39,6 +40,7 @@ from invoices.formats.schematron import (
     _executable,
     _lock,
     facturx_findings,
+    pattern_halves,
     run_schematron,
     saxon_document,
     schematron_findings,
@@ -133,14 +135,14 @@ def specification_findings(document: d.Document) -> list[Finding]:
     ]
 
 
-def en16931_findings(document: d.Document) -> list[Finding]:
-    """CEN rules of the syntax, then FNFE profile rules where a Factur-X profile is declared."""
+def en16931_findings(document: d.Document, split: "Split | None" = None) -> list[Finding]:
+    """CEN rules of the syntax, then FNFE profile rules where a Factur-X profile is declared.
+    `split`: this file's CEN patterns shared with a pool worker (`cen_split_start`)."""
     if document.is_ubl:
-        return schematron_findings(run_schematron(UBL_SCHEMATRON, document.xml), SOURCE_EN16931)
+        rows = _cen_rows(UBL_SCHEMATRON, document, None, split)
+        return schematron_findings(rows, SOURCE_EN16931)
     node = saxon_document(document.xml)
-    cen = schematron_findings(
-        run_schematron(CEN_CII_SCHEMATRON, document.xml, node), SOURCE_EN16931
-    )
+    cen = schematron_findings(_cen_rows(CEN_CII_SCHEMATRON, document, node, split), SOURCE_EN16931)
     profile = document.facturx_profile
     if not profile:
         return cen
@@ -250,6 +252,7 @@ def validate_content(data: bytes, filename: str = "") -> tuple[Report, InvoiceDa
         report.add(Finding(exc.rule_id, FATAL, exc.message, "", "", SOURCE_FORMAT))
         report.duration_ms = int((time.perf_counter() - started) * 1000)
         return report, None
+    split = cen_split_start(document)  # a large file: half its CEN patterns on another core
     report.flavour, report.profile = document.flavour, document.profile
     invoice = extract(document)
     report.invoice = invoice.summary()
@@ -257,7 +260,7 @@ def validate_content(data: bytes, filename: str = "") -> tuple[Report, InvoiceDa
     report.findings.extend(pdfa_findings(document))
     report.findings.extend(specification_findings(document))
     report.findings.extend(xsd_findings(document))
-    report.findings.extend(en16931_findings(document))
+    report.findings.extend(en16931_findings(document, split))
     report.findings.extend(arithmetic_findings(invoice, document.root))
     report.duration_ms = int((time.perf_counter() - started) * 1000)
     return report, invoice
@@ -289,26 +292,64 @@ def validate_document(
     return report, invoice
 
 
-# --- batches on every core -----------------------------------------------------------------------
+# --- batches, and the patterns of a large file, on every core -----------------------------------
 POOL_MIN_FILES = 16  # below this, starting work in other processes costs more than it saves
+SPLIT_MIN_BYTES = 2_000_000  # below this, sharing one file's patterns costs more than it saves
 _pool: Any = None
 _pool_lock = threading.Lock()
+_in_worker = False  # set in the pool's processes: they never start a pool of their own
+Split = tuple[tuple[str, ...], tuple[str, ...], Any]  # local modes, worker modes, future
 
 
 def _pool_start() -> None:
     """Worker process start: Django apps (mapping imports models), then the two CEN stylesheets
-    every invoice uses, compiled before the first job rather than inside it (the Factur-X profile
-    ones compile on first use)."""
+    every invoice uses and the halves a worker runs for a large file, compiled before the first
+    job rather than inside it (the Factur-X profile ones compile on first use)."""
+    global _in_worker
     import django
 
+    _in_worker = True
     django.setup()
     with _lock:
         for relative in (CEN_CII_SCHEMATRON, UBL_SCHEMATRON):
             _executable(relative)
+            _executable(relative, pattern_halves(relative)[1])
 
 
 def _content_job(item: tuple[bytes, str]) -> tuple[Report, InvoiceData | None]:
     return validate_content(*item)
+
+
+def _modes_job(relative: str, xml: bytes, modes: tuple[str, ...]) -> list[dict[str, str]]:
+    return run_schematron(relative, xml, modes=modes)
+
+
+def cen_split_start(document: d.Document) -> Split | None:
+    """A large file: the second half of its CEN patterns starts now in a pool worker, while this
+    process reads the invoice and runs the first half. The rows, joined in pattern order, are the
+    rows of the whole stylesheet. None: everything runs here (small file, one core, no pool)."""
+    relative = UBL_SCHEMATRON if document.is_ubl else CEN_CII_SCHEMATRON
+    local, remote = pattern_halves(relative)
+    if _in_worker or len(document.xml) < SPLIT_MIN_BYTES or not local or _workers() < 2:
+        return None
+    try:
+        future = _process_pool(_workers()).submit(_modes_job, relative, document.xml, remote)
+    except (BrokenExecutor, OSError, AssertionError, RuntimeError):
+        _pool_discard()
+        return None
+    return local, remote, future
+
+
+def _cen_rows(relative: str, document: d.Document, node: Any, split: Split | None) -> list:
+    if split is None:
+        return run_schematron(relative, document.xml, node)
+    local, remote, future = split
+    rows = run_schematron(relative, document.xml, node, modes=local)
+    try:
+        return rows + future.result()
+    except Exception:  # the worker died or failed: its patterns run here
+        _pool_discard()
+        return rows + run_schematron(relative, document.xml, node, modes=remote)
 
 
 def _workers() -> int:
@@ -324,7 +365,6 @@ def _process_pool(workers: int) -> Any:
     with _pool_lock:
         if _pool is None:
             import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
 
             _pool = ProcessPoolExecutor(
                 max_workers=workers,
@@ -332,6 +372,15 @@ def _process_pool(workers: int) -> Any:
                 initializer=_pool_start,
             )
         return _pool
+
+
+def _pool_discard() -> None:
+    """A broken pool is dropped without waiting; the next large batch starts a new one."""
+    global _pool
+    with _pool_lock:
+        broken, _pool = _pool, None
+    if broken is not None:
+        broken.shutdown(wait=False, cancel_futures=True)
 
 
 def pool_shutdown() -> None:
@@ -345,20 +394,14 @@ def pool_shutdown() -> None:
 
 def validate_contents(files: list[tuple[bytes, str]]) -> list[tuple[Report, InvoiceData | None]]:
     """`validate_content` of each (data, name), in order, on every core for a large batch."""
-    global _pool
     workers = _workers()
-    if workers < 2 or len(files) < POOL_MIN_FILES:
+    if _in_worker or workers < 2 or len(files) < POOL_MIN_FILES:
         return [validate_content(data, name) for data, name in files]
     chunk = max(1, len(files) // (workers * 8))
-    from concurrent.futures import BrokenExecutor
-
     try:
         return list(_process_pool(workers).map(_content_job, files, chunksize=chunk))
     # A worker killed, no process allowed (OSError; AssertionError in a daemonic process): the
     # batch is validated here, in order.
     except (BrokenExecutor, OSError, AssertionError):
-        with _pool_lock:
-            broken, _pool = _pool, None
-        if broken is not None:
-            broken.shutdown(wait=False, cancel_futures=True)
+        _pool_discard()
         return [validate_content(data, name) for data, name in files]
