@@ -39,7 +39,8 @@ def _round(value: Decimal) -> Decimal:
 
 
 def arithmetic_findings(data: InvoiceData, root: etree._Element) -> list[Finding]:
-    """Line net = quantity × price (÷ base quantity) and Σ lines = BT-106: no EN rule checks it."""
+    """Line net = quantity × price (÷ base quantity): no EN rule checks it. (Σ lines = BT-106 is
+    the CEN rule BR-CO-10, run on every file: no second finding of ours for the same fault.)"""
     findings = []
     for line in data.lines:
         if line.quantity is None or line.net_price is None or line.net_amount is None:
@@ -69,19 +70,6 @@ def arithmetic_findings(data: InvoiceData, root: etree._Element) -> list[Finding
                 reason=R.LINE_ARITHMETIC.code,
             )
         )
-    if data.lines and data.totals.line_total is not None:
-        total = sum((line.net_amount or Decimal(0)) for line in data.lines)
-        if abs(_round(total) - data.totals.line_total) > CENT:
-            findings.append(
-                Finding(
-                    rule_id="CHORUS-102",
-                    severity=ERROR,
-                    message_fr=f"Somme des lignes ({_round(total)}) différente du total des lignes "
-                    f"déclaré (BT-106 = {data.totals.line_total}).",
-                    business_term="BT-106",
-                    source=SOURCE_CHORUS,
-                )
-            )
     return findings
 
 

@@ -148,3 +148,10 @@ def test_en_rule_messages_are_french_with_business_term_and_readable_location():
     assert finding.message_fr.startswith("La somme des montants nets")
     assert finding.business_term == "BT-106"
     assert finding.location == "/ubl:Invoice[1]/cac:LegalMonetaryTotal[1]"
+
+
+def test_a_line_total_that_is_not_the_sum_of_the_lines_is_one_finding_under_the_cen_id():
+    """Σ lines ≠ BT-106 is BR-CO-10 (CEN, every flavour): no second blocking finding of ours."""
+    report, _ = run("invalid/corpus-not_validating_EeISI_300_CENfullmodel.ubl.xml")
+    assert [f.rule_id for f in report.findings].count("BR-CO-10") == 1
+    assert not [f for f in report.findings if f.source == "CHORUS" and f.blocking]
