@@ -345,11 +345,16 @@ def _cen_rows(relative: str, document: d.Document, node: Any, split: Split | Non
         return run_schematron(relative, document.xml, node)
     local, remote, future = split
     rows = run_schematron(relative, document.xml, node, modes=local)
+    remote_rows = None
     try:
-        return rows + future.result()
-    except Exception:  # the worker died or failed: its patterns run here
+        remote_rows = future.result()
+    except BrokenExecutor:  # a worker died: a new pool next time; its patterns run here
         _pool_discard()
-        return rows + run_schematron(relative, document.xml, node, modes=remote)
+    except Exception:  # failed in the worker: its patterns run here, where a real fault shows
+        remote_rows = None
+    if remote_rows is None:
+        remote_rows = run_schematron(relative, document.xml, node, modes=remote)
+    return rows + remote_rows
 
 
 def _workers() -> int:
