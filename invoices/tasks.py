@@ -15,6 +15,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
+from invoices.vocabulary import InvoiceAction
+
 logger = logging.getLogger(__name__)
 
 ROUTE_MAX_RETRIES = 5
@@ -133,7 +135,7 @@ def render_invoice_documents(invoice_id: int) -> int:
     return len(stored)
 
 
-RENDER_FAILED_ACTION = "chorus.invoice.documents_failed"
+RENDER_FAILED_ACTION = InvoiceAction.DOCUMENTS_FAILED
 
 
 def _record_render_failure(*, invoice_id: int, error: str) -> None:

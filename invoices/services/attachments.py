@@ -40,6 +40,7 @@ from invoices.uploads import (
     check_uploaded_file,
     validate_total,
 )
+from invoices.vocabulary import InvoiceAction
 from structures.models import Structure
 
 Kind = InvoiceDocument.Kind
@@ -88,7 +89,7 @@ def _attach_locked(
     if documents:
         invoice_event_create(
             invoice=invoice,
-            action="chorus.invoice.attachments_added",
+            action=InvoiceAction.ATTACHMENTS_ADDED,
             actor=by,
             data={"documents": [doc.pk for doc in documents]},
             reason=", ".join(doc.filename for doc in documents),
@@ -154,7 +155,7 @@ def invoice_create_from_pdf(
         _store(invoice, [original], kind=Kind.ORIGINAL)
         invoice_event_create(
             invoice=invoice,
-            action="chorus.invoice.pdf_uploaded",
+            action=InvoiceAction.PDF_UPLOADED,
             actor=by,
             reason=original.name,
             data={"pages": original.pdf_pages, "signed": original.pdf_signed},
@@ -232,7 +233,7 @@ def invoice_complete_with_attachments(
         return apply_transition(
             invoice,
             "complete",
-            action="chorus.invoice.completed",
+            action=InvoiceAction.COMPLETED,
             actor=by,
             event_reason=comment,
             event_data={"documents": [doc.pk for doc in documents]},

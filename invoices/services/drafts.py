@@ -34,6 +34,7 @@ from invoices.validators import (
     out_of_scope_alone_check,
     text_check,
 )
+from invoices.vocabulary import InvoiceAction
 from structures.models import Structure
 
 HEADER_FIELDS = {
@@ -253,7 +254,7 @@ def invoice_create_draft(
             store_lines(invoice, cleaned)
             invoice_event_create(
                 invoice=invoice,
-                action="chorus.invoice.draft_created",
+                action=InvoiceAction.DRAFT_CREATED,
                 actor=by,
                 to_status=invoice.status,
             )
@@ -296,7 +297,7 @@ def invoice_update_draft(
         invoice.save()
         invoice_event_create(
             invoice=invoice,
-            action="chorus.invoice.draft_updated",
+            action=InvoiceAction.DRAFT_UPDATED,
             actor=by,
             data={"fields": sorted(fields), "lines": lines is not None},
         )
@@ -377,7 +378,7 @@ def invoice_create_credit_note(*, invoice_id: int, by: User, number: str = "") -
         credit_note.save(update_fields=["credited_invoice"])
         invoice_event_create(
             invoice=original,
-            action="chorus.invoice.credit_note_created",
+            action=InvoiceAction.CREDIT_NOTE_CREATED,
             actor=by,
             data={"credit_note": credit_note.pk},
         )

@@ -27,6 +27,7 @@ from invoices.services.common import (
     require_recipient_processor,
 )
 from invoices.validators import date_check, text_check
+from invoices.vocabulary import InvoiceAction
 
 
 def _recipient_action(
@@ -71,7 +72,7 @@ def invoice_suspend(*, invoice_id: int, by: User, reason: str) -> Invoice:
         invoice_id,
         by,
         "suspend",
-        action="chorus.invoice.suspended",
+        action=InvoiceAction.SUSPENDED,
         event_reason=reason,
         reason=reason,
     )
@@ -87,7 +88,7 @@ def invoice_reject(*, invoice_id: int, by: User, reason: str, comment: str = "")
         invoice_id,
         by,
         "reject",
-        action="chorus.invoice.rejected",
+        action=InvoiceAction.REJECTED,
         event_reason=f"{label}. {comment}" if comment else label,
         reason=reason,
         comment=comment,
@@ -100,7 +101,7 @@ def invoice_send_to_recycle(*, invoice_id: int, by: User, comment: str) -> Invoi
         invoice_id,
         by,
         "send_to_recycle",
-        action="chorus.invoice.sent_to_recycle",
+        action=InvoiceAction.SENT_TO_RECYCLE,
         event_reason=comment,
         detail=comment,
     )
@@ -114,7 +115,7 @@ def invoice_mark_service_done(
         invoice_id,
         by,
         "mark_service_done",
-        action="chorus.invoice.service_done",
+        action=InvoiceAction.SERVICE_DONE,
         on=on or timezone.localdate(),
     )
 
@@ -127,7 +128,7 @@ def invoice_mandate(*, invoice_id: int, by: User, mandate_number: str) -> Invoic
         raise ChorusError("Numéro de mandat : 50 caractères au maximum.", field="mandate_number")
     text_check(value=mandate_number, field_label="Numéro de mandat", field="mandate_number")
     return _recipient_action(
-        invoice_id, by, "mandate", action="chorus.invoice.mandated", mandate_number=mandate_number
+        invoice_id, by, "mandate", action=InvoiceAction.MANDATED, mandate_number=mandate_number
     )
 
 
@@ -136,12 +137,12 @@ def invoice_make_available_to_accounting(*, invoice_id: int, by: User) -> Invoic
         invoice_id,
         by,
         "make_available_to_accounting",
-        action="chorus.invoice.made_available_to_accounting",
+        action=InvoiceAction.MADE_AVAILABLE_TO_ACCOUNTING,
     )
 
 
 def invoice_mark_accounted(*, invoice_id: int, by: User) -> Invoice:
-    return _recipient_action(invoice_id, by, "mark_accounted", action="chorus.invoice.accounted")
+    return _recipient_action(invoice_id, by, "mark_accounted", action=InvoiceAction.ACCOUNTED)
 
 
 def invoice_mark_paid(
@@ -174,7 +175,7 @@ def invoice_mark_paid(
         invoice_id,
         by,
         "mark_paid",
-        action="chorus.invoice.paid",
+        action=InvoiceAction.PAID,
         check=check,
         on=on,
         amount=amount,

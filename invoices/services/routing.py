@@ -41,6 +41,7 @@ from invoices.services.outbox import (
     outbox_mark_processed,
 )
 from invoices.validators import intracom_parties_check, out_of_scope_alone_check
+from invoices.vocabulary import InvoiceAction
 from structures.models import Service, Structure
 
 logger = logging.getLogger(__name__)
@@ -204,7 +205,7 @@ def _deposit(invoice: Invoice, lines: list[InvoiceLine], *, by: User, new: bool)
             apply_transition(
                 invoice,
                 "submit",
-                action="chorus.invoice.deposited",
+                action=InvoiceAction.DEPOSITED,
                 actor=by,
                 at=clock.now_for_invoice(invoice),
                 event_data={"total_gross": str(invoice.total_gross)},
@@ -292,7 +293,7 @@ def invoice_route(*, invoice_id: int) -> Invoice:
         if invoice.status == InvoiceStatus.DEPOSEE:
             # Written with the verdict just below (both branches save), in this transaction.
             apply_transition(
-                invoice, "start_routing", action="chorus.invoice.routing_started", save=False
+                invoice, "start_routing", action=InvoiceAction.ROUTING_STARTED, save=False
             )
         if invoice.status == InvoiceStatus.EN_COURS_ACHEMINEMENT:
             try:
@@ -301,7 +302,7 @@ def invoice_route(*, invoice_id: int) -> Invoice:
                 apply_transition(
                     invoice,
                     "refuse_routing",
-                    action="chorus.invoice.routing_refused",
+                    action=InvoiceAction.ROUTING_REFUSED,
                     event_reason=verdict.detail,
                     event_data={"error": str(verdict.error)},
                     error=verdict.error,
@@ -313,7 +314,7 @@ def invoice_route(*, invoice_id: int) -> Invoice:
                 apply_transition(
                     invoice,
                     "make_available",
-                    action="chorus.invoice.made_available",
+                    action=InvoiceAction.MADE_AVAILABLE,
                     event_data={"recipient": recipient.pk, "service": getattr(service, "pk", None)},
                     recipient=recipient,
                     service=service,
@@ -332,7 +333,7 @@ def invoice_fail(*, invoice_id: int, error: str) -> Invoice:
             apply_transition(
                 invoice,
                 "fail",
-                action="chorus.invoice.technical_error",
+                action=InvoiceAction.TECHNICAL_ERROR,
                 event_reason=error,
                 error=error[:2000],
                 notified_by_routing=True,

@@ -18,6 +18,7 @@ from invoices.services.common import (
 )
 from invoices.services.routing import enqueue_routing, find_recipient
 from invoices.validators import intracom_parties_check, text_check
+from invoices.vocabulary import InvoiceAction
 
 
 def invoice_recycle(
@@ -59,7 +60,7 @@ def invoice_recycle(
         apply_transition(
             invoice,
             "recycle",
-            action="chorus.invoice.recycled",
+            action=InvoiceAction.RECYCLED,
             actor=by,
             event_reason=comment,
             event_data={"before": before},
@@ -101,7 +102,7 @@ def invoice_complete(*, invoice_id: int, by: User, comment: str) -> Invoice:
         invoice_id,
         by,
         "complete",
-        action="chorus.invoice.completed",
+        action=InvoiceAction.COMPLETED,
         event_reason=comment,
         comment=comment,
         at=timezone.now(),
@@ -113,7 +114,7 @@ def invoice_acknowledge_rejection(*, invoice_id: int, by: User) -> Invoice:
         invoice_id,
         by,
         "acknowledge_rejection",
-        action="chorus.invoice.rejection_acknowledged",  # ACQUITTEMENT_REJET
+        action=InvoiceAction.REJECTION_ACKNOWLEDGED,  # ACQUITTEMENT_REJET
         at=timezone.now(),
     )
 
@@ -123,7 +124,7 @@ def invoice_process_rejection(*, invoice_id: int, by: User) -> Invoice:
         invoice_id,
         by,
         "process_rejection",
-        action="chorus.invoice.rejection_processed",  # TRAITEMENT_REJET
+        action=InvoiceAction.REJECTION_PROCESSED,  # TRAITEMENT_REJET
         at=timezone.now(),
     )
 
@@ -133,6 +134,6 @@ def invoice_acknowledge_suspension(*, invoice_id: int, by: User) -> Invoice:
         invoice_id,
         by,
         "acknowledge_suspension",
-        action="chorus.invoice.suspension_acknowledged",  # ACQUITTEMENT_SUSPENSION
+        action=InvoiceAction.SUSPENSION_ACKNOWLEDGED,  # ACQUITTEMENT_SUSPENSION
         at=timezone.now(),
     )

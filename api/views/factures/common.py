@@ -19,6 +19,7 @@ from invoices.choices import (
 )
 from invoices.models import Invoice, InvoiceEvent
 from invoices.selectors import invoice_list_issued, invoice_list_received
+from invoices.vocabulary import InvoiceAction
 
 UNKNOWN_INVOICE_CODE = 20001
 TRANSITION_CODE = 20002
@@ -192,7 +193,7 @@ def _flux_id(numero: Any) -> int | None:
 def _downloaded() -> Exists:
     return Exists(
         InvoiceEvent.objects.filter(
-            invoice=OuterRef("pk"), action="chorus.invoice.downloaded", data__by="recipiendaire"
+            invoice=OuterRef("pk"), action=InvoiceAction.DOWNLOADED, data__by="recipiendaire"
         )
     )
 

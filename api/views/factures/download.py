@@ -29,6 +29,7 @@ from invoices.services import (
     invoice_event_create,
 )
 from invoices.uploads import MAX_TOTAL_SIZE
+from invoices.vocabulary import InvoiceAction
 
 
 # Download --------------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ class TelechargerGroupeView(CproView):
             side = "recipiendaire" if invoice.recipient_id == structure.pk else "fournisseur"
             invoice_event_create(
                 invoice=invoice,
-                action="chorus.invoice.downloaded",
+                action=InvoiceAction.DOWNLOADED,
                 actor=request.user,
                 data={"by": side, "format": fmt},
             )

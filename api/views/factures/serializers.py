@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from invoices.choices import InvoiceStatus
 from invoices.models import Invoice, InvoiceEvent
+from invoices.vocabulary import InvoiceAction
 
 # Our technical state has no Chorus code of its own; SWG lists TECHNIQUE_INCONNU.
 STATUS_CODES = {InvoiceStatus.ERREUR_TECHNIQUE: "TECHNIQUE_INCONNU"}
@@ -20,17 +21,17 @@ STATUS_CODES = {InvoiceStatus.ERREUR_TECHNIQUE: "TECHNIQUE_INCONNU"}
 # Events that change no status and are user actions of the official vocabulary (SWG
 # `IHistoActionCode`: strict clients refuse any other code, chorus-pro.md §8.5).
 ACTION_CODES = {
-    "chorus.invoice.rejection_acknowledged": "ACQUITTEMENT_REJET",
-    "chorus.invoice.suspension_acknowledged": "ACQUITTEMENT_SUSPENSION",
-    "chorus.invoice.rejection_processed": "TRAITEMENT_REJET",
-    "chorus.invoice.downloaded": "TELECHARGEMENT_FACTURE",
+    InvoiceAction.REJECTION_ACKNOWLEDGED: "ACQUITTEMENT_REJET",
+    InvoiceAction.SUSPENSION_ACKNOWLEDGED: "ACQUITTEMENT_SUSPENSION",
+    InvoiceAction.REJECTION_PROCESSED: "TRAITEMENT_REJET",
+    InvoiceAction.DOWNLOADED: "TELECHARGEMENT_FACTURE",
 }
 # The other events without a status change are "événements complémentaires".
 EVENT_LIBELLES = {
-    "chorus.invoice.attachments_added": "Ajout de pièces jointes",
-    "chorus.invoice.pdf_uploaded": "Dépôt du PDF de la facture",
-    "chorus.invoice.completed": "Facture complétée par le fournisseur",
-    "chorus.invoice.credit_note_created": "Avoir émis sur la facture",
+    InvoiceAction.ATTACHMENTS_ADDED: "Ajout de pièces jointes",
+    InvoiceAction.PDF_UPLOADED: "Dépôt du PDF de la facture",
+    InvoiceAction.COMPLETED: "Facture complétée par le fournisseur",
+    InvoiceAction.CREDIT_NOTE_CREATED: "Avoir émis sur la facture",
 }
 
 
