@@ -414,7 +414,7 @@ class InvoiceEvent(models.Model):
     """Audit trail and timeline ("historique"): written by services only, never edited."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField("action", max_length=80)  # e.g. "chorus.invoice.deposited"
+    action = models.CharField("action", max_length=80)  # an InvoiceAction (invoices/vocabulary.py)
     from_status = models.CharField(
         "statut d'origine", max_length=30, choices=InvoiceStatus.choices, blank=True
     )
