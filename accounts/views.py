@@ -14,6 +14,7 @@ from accounts.notifications import notification_mark_read
 from accounts.selectors import sandbox_email_page, terms_status, user_can_deposit
 from accounts.services import terms_accept, user_update_profile
 from chorus.exceptions import ChorusError
+from chorus.security import client_address
 
 AGREE_LABELS = {
     LegalDocument.CGU: "J'ai lu et j'accepte les conditions générales d'utilisation",
@@ -23,10 +24,6 @@ ACCEPT_BUTTONS = {
     LegalDocument.CGU: "Accepter les CGU",
     LegalDocument.MANDAT_FACTURATION: "Signer le mandat de facturation",
 }
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,7 +77,9 @@ def terms(request: HttpRequest) -> HttpResponse:
         bound = TermsAcceptForm(request.POST, document=document, agree_label=AGREE_LABELS[document])
         if bound.is_valid():
             try:
-                terms_accept(user=request.user, document=document, ip_address=_client_ip(request))
+                terms_accept(
+                    user=request.user, document=document, ip_address=client_address(request) or None
+                )
             except ChorusError as exc:
                 messages.error(request, exc.message)
             else:

@@ -20,6 +20,8 @@ from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from chorus.security import client_address
+
 logger = logging.getLogger(__name__)
 
 
@@ -138,7 +140,7 @@ def credential_keys(
     request, *, client_id: str | None = None, login: str | None = None
 ) -> list[tuple[str, str]]:
     """The (kind, value) counters a credential attempt of this request is counted in."""
-    keys = [("ip", request.META.get("REMOTE_ADDR") or "inconnue")]
+    keys = [("ip", client_address(request) or "inconnue")]
     if client_id:
         keys.append(("client", client_id))
     if login:

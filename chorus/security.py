@@ -1,4 +1,5 @@
-"""Security helpers: a per-page Content-Security-Policy for third-party pages with inline code.
+"""Security helpers: the caller's address (`client_address`), and a per-page
+Content-Security-Policy for third-party pages with inline code.
 
 The site-wide policy (`SECURE_CSP` in settings) forbids every inline script and style. A few
 pages that we do not write embed an inline block (drf-spectacular's Swagger UI: an inline
@@ -14,7 +15,23 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's IP address, for every per-address limit and record (login throttling, API
+    credential throttling, contact form, signatures): allauth's reading, so all of them agree.
+    REMOTE_ADDR, or behind `ALLAUTH_TRUSTED_PROXY_COUNT` proxies (settings:
+    `CHORUS_TRUSTED_PROXY_COUNT`; 1 in docker-compose.yml, where Caddy is the only way in) the
+    X-Forwarded-For entry the nearest trusted proxy wrote. "" when no address can be read."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):  # no address, or fewer proxies than said
+        return request.META.get("REMOTE_ADDR") or ""
+
 
 _INLINE = {
     "script-src": re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I),

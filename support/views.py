@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 
 from chorus.exceptions import ChorusError
 from chorus.files import stored_file_response
+from chorus.security import client_address
 from support import selectors, services
 from support.assistant import assistant_answer
 from support.choices import SUBCATEGORIES
@@ -183,10 +184,6 @@ def create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "inconnue"
-
-
 def _contact_reserve(key: str) -> bool:
     """Take one of the window's CONTACT_LIMIT places, atomically (cache.add then cache.incr: two
     parallel posts never read the same count). False when none is left; the cache down means no
@@ -219,7 +216,7 @@ def contact(request: HttpRequest) -> HttpResponse:
         question, token = new_captcha()
         form = ContactForm(initial={"captcha_token": token}, captcha_question=question)
         return render(request, "support/contact.html", {"form": form})
-    key = f"support:contact:{_client_ip(request)}"
+    key = f"support:contact:{client_address(request) or 'inconnue'}"
     if not _contact_reserve(key):
         return render(request, "support/contact_limited.html", status=429)
     form = ContactForm(request.POST)

@@ -62,6 +62,9 @@ def test_mail_catcher_and_app_are_not_published_beyond_the_proxy():
     document = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     services = document["services"]
     assert "ports" not in services["web"]  # plain http gunicorn: only through the TLS proxy
+    # ... so the caller's address is the one Caddy forwards (tests/security/test_client_address.py)
+    web = compose_environment("web", {"DJANGO_SECRET_KEY": "x"})
+    assert web["CHORUS_TRUSTED_PROXY_COUNT"] == "1"
     assert all(port.startswith("127.0.0.1:") for port in services["mailpit"]["ports"])
 
 

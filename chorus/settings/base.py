@@ -163,6 +163,10 @@ ACCOUNT_CHANGE_EMAIL = False
 ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[chorus] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# The caller's address behind reverse proxies (chorus.security.client_address, allauth's limits):
+# how many proxies in front of Django append to X-Forwarded-For. 0: REMOTE_ADDR (make run);
+# docker-compose.yml sets 1 (Caddy, the only way in). More than there are lets callers forge it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("CHORUS_TRUSTED_PROXY_COUNT", default=0)
 # Login throttling (allauth rate limits, kept in the cache).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env("CHORUS_LOGIN_RATE", default="10/m/ip,5/5m/key"),
