@@ -3,9 +3,9 @@
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
+from chorus.clock import now_for_invoice
 from chorus.exceptions import ChorusError
 from invoices.models import Invoice
 from invoices.services.common import (
@@ -81,12 +81,19 @@ def _supplier_action(
     event_reason: str = "",
     **kwargs: Any,
 ) -> Invoice:
+    """A supplier transition, stamped `at` on the invoice's clock (as its history is)."""
     with transaction.atomic():
         invoice = lock_invoice(invoice_id)
         ensure_can(invoice, method_name)
         require_member(user=by, structure=invoice.supplier, role_label="fournisseur")
         return apply_transition(
-            invoice, method_name, action=action, actor=by, event_reason=event_reason, **kwargs
+            invoice,
+            method_name,
+            action=action,
+            actor=by,
+            event_reason=event_reason,
+            at=now_for_invoice(invoice),
+            **kwargs,
         )
 
 
@@ -105,7 +112,6 @@ def invoice_complete(*, invoice_id: int, by: User, comment: str) -> Invoice:
         action=InvoiceAction.COMPLETED,
         event_reason=comment,
         comment=comment,
-        at=timezone.now(),
     )
 
 
@@ -115,7 +121,6 @@ def invoice_acknowledge_rejection(*, invoice_id: int, by: User) -> Invoice:
         by,
         "acknowledge_rejection",
         action=InvoiceAction.REJECTION_ACKNOWLEDGED,  # ACQUITTEMENT_REJET
-        at=timezone.now(),
     )
 
 
@@ -125,7 +130,6 @@ def invoice_process_rejection(*, invoice_id: int, by: User) -> Invoice:
         by,
         "process_rejection",
         action=InvoiceAction.REJECTION_PROCESSED,  # TRAITEMENT_REJET
-        at=timezone.now(),
     )
 
 
@@ -135,5 +139,4 @@ def invoice_acknowledge_suspension(*, invoice_id: int, by: User) -> Invoice:
         by,
         "acknowledge_suspension",
         action=InvoiceAction.SUSPENSION_ACKNOWLEDGED,  # ACQUITTEMENT_SUSPENSION
-        at=timezone.now(),
     )

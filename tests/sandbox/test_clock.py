@@ -156,3 +156,22 @@ def test_sandbox_for_structure_picks_the_isolated_then_the_default_sandbox():
     assert frozen == Sandbox.objects.get(pk=isolated.pk).frozen_at
     assert frozen.tzinfo is not None
     assert clock.now(structure_id=supplier_id) == frozen
+
+
+def test_supplier_acknowledgements_are_stamped_on_the_invoice_clock(received, supplier):
+    """ACQUITTEMENT_REJET / TRAITEMENT_REJET: the instants stored on the invoice follow the same
+    clock as its history, not the real time."""
+    from invoices.choices import InvoiceStatus
+    from invoices.services import invoice_acknowledge_rejection, invoice_process_rejection
+
+    user = UserFactory()
+    MembershipFactory(user=user, structure=supplier)
+    invoice = received(status=InvoiceStatus.REJETEE)
+    services.clock_advance(days=30)
+    simulated = timezone.now() + datetime.timedelta(days=30)
+    invoice = invoice_acknowledge_rejection(invoice_id=invoice.pk, by=user)
+    assert _close(invoice.rejection_acknowledged_at, simulated)
+    invoice = invoice_process_rejection(invoice_id=invoice.pk, by=user)
+    assert _close(invoice.rejection_processed_at, simulated)
+    event = invoice.events.order_by("-pk").first()
+    assert _close(event.created_at, simulated)
