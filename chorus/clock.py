@@ -12,7 +12,9 @@ time (the shared clock never locks the tenants out of the API).
 Dates shown to users follow the same clock as the rules that compare them: invoice events
 (history) and the deposit/availability instants use `now_for_invoice`, the entry form's default
 date and the "date in the future" rule `today(structure_id=supplier)`, sollicitations and their
-messages the clock of the structure they concern (model default `now`: the default sandbox).
+messages the clock of the structure they concern (model default `now`: the default sandbox), a
+flux's reception and processing instants and the supplier's acknowledgements the supplier's /
+the invoice's clock.
 
 Not covered: OAuth access tokens (django-oauth-toolkit compares their expiry with the real time),
 and technical rows (outbox, request log, documents) stamped with the real time.

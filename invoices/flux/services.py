@@ -23,10 +23,9 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
-from chorus import limits
+from chorus import clock, limits
 from chorus.exceptions import ChorusError
 from invoices.choices import DepositMode, OutboxKind
 from invoices.formats.chorus_checks import rule_finding
@@ -246,6 +245,7 @@ def flux_deposit(*, structure: Structure, by: User, file: Any, forced_outcome: s
             sha256=hashlib.sha256(data).hexdigest(),
             syntax=_syntax(name, data),
             forced_outcome=forced_outcome,
+            created_at=clock.now(structure_id=structure.pk),
         )
         flux.file.save(name, ContentFile(data), save=False)
         flux.save()
@@ -329,7 +329,7 @@ def flux_process(*, flux_id: int) -> Flux:
         _save_state(flux, FluxState.IN_RECU)
         if flux.forced_outcome == FluxState.IN_INCIDENTE:
             summary = _summary(flux.filename, _incident_documents(flux))
-            flux.mark_incident(report=summary, at=timezone.now())
+            flux.mark_incident(report=summary, at=clock.now(structure_id=flux.supplier_id))
             _save_state(flux, FluxState.IN_EN_TRAITEMENT)
             return flux
         with flux.file.open("rb") as handle:
@@ -343,7 +343,7 @@ def flux_process(*, flux_id: int) -> Flux:
         else:
             documents = _documents(flux, members)
         summary = _summary(flux.filename, documents)
-        now = timezone.now()
+        now = clock.now(structure_id=flux.supplier_id)
         if summary["integrated"] and flux.forced_outcome == FluxState.IN_INTEGRE_PARTIEL:
             # Imposed even when the file held one invoice: the integrator asked for this state.
             flux.integrate_partially(report=summary, at=now)

@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from invoices.models import flux_upload_to
@@ -51,7 +52,8 @@ class Flux(ConcurrentTransitionMixin, models.Model):
         related_name="+",
         verbose_name="déposé par",
     )
-    created_at = models.DateTimeField("reçu le", auto_now_add=True)
+    # On the supplier's sandbox clock (set by `flux_deposit`), like the invoices it carries.
+    created_at = models.DateTimeField("reçu le", default=timezone.now)
     processed_at = models.DateTimeField("traité le", null=True, blank=True)
     # Sandbox fault injection (issue 8): the outcome an integrator's fault rule imposes on this
     # flow (IN_INCIDENTE or IN_INTEGRE_PARTIEL), recorded at deposit and honoured by

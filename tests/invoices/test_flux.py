@@ -182,3 +182,22 @@ def test_deposit_records_the_processing_in_the_outbox_and_the_sweep_resends_it(
     assert process_flux.apply(args=[flux.pk]).get() == FluxState.IN_INTEGRE
     row.refresh_from_db()
     assert row.processed_at is not None
+
+
+def test_a_flux_is_dated_on_the_sandbox_clock(supplier_user, django_capture_on_commit_callbacks):
+    """`dateDepotFlux` and the processing instant follow the supplier's sandbox clock, like the
+    deposit date of the invoices the flux carries."""
+    from django.utils import timezone
+
+    from sandbox import services as sandbox_services
+
+    structure, user = supplier_user
+    recipient = StructureFactory(public=True)
+    sandbox_services.clock_advance(days=30)
+    simulated = timezone.now() + datetime.timedelta(days=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        flux = _deposit(structure, user, "facture.xml", _ubl(structure, recipient))
+    flux.refresh_from_db()
+    assert abs((flux.created_at - simulated).total_seconds()) < 5
+    assert flux.state == FluxState.IN_INTEGRE
+    assert abs((flux.processed_at - simulated).total_seconds()) < 5
