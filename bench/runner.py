@@ -199,7 +199,7 @@ def run(mode: Mode) -> int:
         from invoices.formats.validate import pool_shutdown
 
         try:
-            results["validation_batch"] = validation.run(batch=100 if mode is SHORT else 500)
+            results["validation_batch"] = validation.run(batch=500)  # the target is for 500
         finally:
             pool_shutdown()
         log(f"   {json.dumps(results['validation_batch'], default=str)}")
