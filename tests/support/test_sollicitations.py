@@ -314,8 +314,19 @@ def test_assistant_dates_in_paris_time_and_hides_internal_sources(client, suppli
 
     from django.urls import reverse
 
+    from invoices.models import InvoiceEvent
+    from invoices.vocabulary import InvoiceAction
+
     late = datetime.datetime(2026, 12, 4, 23, 36, tzinfo=datetime.UTC)  # 00:36 in Paris
-    rejected.events.update(created_at=late)
+    # The invoice's own rejection event at that instant (the fixture writes none: without it the
+    # answer fell back to today's date, and the test passed only on 5 December, Paris time).
+    InvoiceEvent.objects.create(
+        invoice=rejected,
+        action=InvoiceAction.REJECTED,
+        from_status=InvoiceStatus.MISE_A_DISPOSITION,
+        to_status=InvoiceStatus.REJETEE,
+        created_at=late,
+    )
     answer = assistant_answer(user=supplier_user, question="Où en est ma facture F-2024-001 ?")
     assert "5 décembre 2026" in answer.text
     client.force_login(supplier_user)
