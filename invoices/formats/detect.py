@@ -137,7 +137,15 @@ def _guideline(root: etree._Element, flavour: str) -> str:
 
 def classify(root: etree._Element) -> str:
     """Root element → flavour; ZUGFeRD 1.0 and anything else raise `FormatError`."""
-    tag = etree.QName(root)
+    try:
+        tag = etree.QName(root)
+    except (
+        ValueError
+    ):  # a name libxml2 lets through but XML namespaces forbid (« : », found by fuzzing)
+        raise FormatError(
+            f"Fichier XML mal formé : nom d'élément racine « {str(root.tag)[:50]} » invalide.",
+            rule_id="FMT-004",
+        ) from None
     if tag.namespace == RSM and tag.localname == "CrossIndustryInvoice":
         return CII
     if tag.namespace == UBL_INVOICE and tag.localname == "Invoice":

@@ -37,6 +37,7 @@ def test_doctype_is_refused(payload):
         (b"hello", "FMT-001"),
         (b"<a><b></a>", "FMT-004"),
         (b"<?xml version='1.0'?><Foo/>", "FMT-008"),
+        (b"<?xml version='1.0'?><: xmlns='-'/>", "FMT-004"),  # found by the fuzzer (CI)
         (b"%PDF-1.7\n garbage", "FMT-005"),
         (
             b'<CrossIndustryDocument xmlns="urn:ferd:CrossIndustryDocument:invoice:1p0"/>',
