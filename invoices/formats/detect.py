@@ -139,9 +139,8 @@ def classify(root: etree._Element) -> str:
     """Root element → flavour; ZUGFeRD 1.0 and anything else raise `FormatError`."""
     try:
         tag = etree.QName(root)
-    except (
-        ValueError
-    ):  # a name libxml2 lets through but XML namespaces forbid (« : », found by fuzzing)
+    except ValueError:
+        # A name libxml2 lets through but XML namespaces forbid (« : », found by the fuzzer).
         raise FormatError(
             f"Fichier XML mal formé : nom d'élément racine « {str(root.tag)[:50]} » invalide.",
             rule_id="FMT-004",
