@@ -92,33 +92,20 @@ def _zip(files: list[tuple[bytes, str]]) -> bytes:
     return buffer.getvalue()
 
 
-def _start_every_worker() -> None:
-    """Every worker of the pool started and its stylesheets compiled before anything is timed
-    (a worker compiling while the one-file runs are measured would flatter the ratio)."""
-    from concurrent.futures import wait
-
-    from invoices.formats.validate import _process_pool, _workers
-
-    workers = _workers()
-    if workers < 2:
-        return
-    pool = _process_pool(workers)
-    wait([pool.submit(time.sleep, 0.5) for _ in range(2 * workers)])
-
-
 def run(*, batch: int = 500, large_lines: int = 11_536) -> dict:
     from invoices.formats.cii_writer import build_cii
     from invoices.formats.schematron import warm_up
     from invoices.formats.ubl_writer import build_ubl
     from invoices.formats.validate import (
         POOL_MIN_FILES,
+        pool_ready,
         validate_content,
         validate_contents,
         validate_document,
     )
 
     warm_up()
-    _start_every_worker()
+    pool_ready()  # every worker started and compiled before anything is timed
     out: dict = {}
     writers = {"UBL": (build_ubl, "u.xml"), "CII": (build_cii, "c.xml")}
     for flavour, (writer, suffix) in writers.items():

@@ -388,6 +388,18 @@ def _pool_discard() -> None:
         broken.shutdown(wait=False, cancel_futures=True)
 
 
+def pool_ready() -> None:
+    """Every worker of the pool started and its stylesheets compiled (the bench, before timing
+    anything: a worker still compiling would slow what is measured beside it)."""
+    from concurrent.futures import wait
+
+    workers = _workers()
+    if _in_worker or workers < 2:
+        return
+    pool = _process_pool(workers)
+    wait([pool.submit(time.sleep, 0.5) for _ in range(2 * workers)])
+
+
 def pool_shutdown() -> None:
     """Stop the worker processes (tests, the bench; a server keeps them for its lifetime)."""
     global _pool
